@@ -1,0 +1,1 @@
+"""rasa-sdk actions: thin adapters that call the services in ``bot``."""

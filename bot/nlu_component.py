@@ -1,0 +1,137 @@
+"""Rasa NLU component: the HOTH analyser inside the Rasa pipeline.
+
+It runs after the intent classifier and adds entities whose values are ids
+(`user_role`, `area`, `hoth_sign`, `hoth_topic`, `hoth_flag`, `language_term`,
+`danger_answer`), so forms fill their slots inside Rasa without calling the
+action server, and later turns can be assessed from ids alone once the
+message text has been dropped.
+
+It also overrides the intent where safety needs certainty rather than a
+classifier's confidence: a child in danger now is always `emergency`; a
+disclosure of abuse is never small talk.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+
+from bot.understanding.analyse import Analysis, analyse
+from bot.understanding.knowledge import default_knowledge
+
+EXTRACTOR = "HothAnnotator"
+# Intents that say nothing about a concern: when the analyser finds signs in
+# such a message, the message is treated as a description.
+SMALL_TALK = {
+    "greet",
+    "thank",
+    "goodbye",
+    "out_of_scope",
+    "nlu_fallback",
+    "bot_challenge",
+    "ask_privacy",
+    "ask_contacts",
+    "start_over",
+    "retract",
+}
+# Answers to the form's questions keep their intent; their signs still count.
+ANSWERS = {"affirm", "deny", "dont_know", "inform", "decline_to_say"}
+
+
+def entities_for(analysis: Analysis) -> list[dict[str, Any]]:
+    """Rasa entities (ids only, no text offsets) for one analysis."""
+    found: list[tuple[str, str]] = []
+    if analysis.role:
+        found.append(("user_role", analysis.role))
+    if analysis.area:
+        found.append(("area", analysis.area))
+    found += [("hoth_sign", sign) for sign in analysis.signs]
+    found += [("hoth_sign", reason) for reason in analysis.urgent_reasons if reason not in analysis.signs]
+    found += [("hoth_topic", topic) for topic in analysis.topics]
+    found += [("hoth_category", category) for category in analysis.categories]
+    found += [("hoth_flag", flag) for flag in analysis.flags]
+    found += [("hoth_flag", f"vulnerability:{v}") for v in analysis.vulnerabilities]
+    found += [("language_term", term) for term in analysis.language_terms]
+    if analysis.danger_now:
+        found.append(("hoth_flag", "danger_now"))
+    if analysis.urgent_reasons:
+        found.append(("hoth_flag", "urgent"))
+    if analysis.question:
+        found.append(("hoth_flag", "question"))
+    if analysis.answer in {"no", "unsure"} and not analysis.danger_now:
+        found.append(("danger_answer", analysis.answer))
+    return [
+        {"entity": name, "value": value, "start": 0, "end": 0, "confidence_entity": 1.0, "extractor": EXTRACTOR}
+        for name, value in found
+    ]
+
+
+def decide_intent(intent: str | None, confidence: float, analysis: Analysis) -> str | None:
+    """The intent to use, or None to keep the classifier's."""
+    if analysis.danger_now:
+        return "emergency"
+    if intent == "emergency" and analysis.not_in_danger:
+        return "deny"
+    if analysis.urgent_reasons and intent not in {"emergency", "disclose_abuse"} | ANSWERS - {"inform"}:
+        return "disclose_abuse"
+    if analysis.has_concern and intent in SMALL_TALK:
+        return "describe_concern"
+    if analysis.topics and not analysis.has_concern and intent in SMALL_TALK:
+        return "ask_information"
+    if intent == "inform" and analysis.has_concern and not (analysis.role or analysis.area):
+        return "describe_concern"
+    return None
+
+
+@DefaultV1Recipe.register(
+    [DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR, DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER],
+    is_trainable=False,
+)
+class HothAnnotator(GraphComponent):
+    """Adds HOTH ids as entities and makes danger and disclosure certain."""
+
+    @staticmethod
+    def get_default_config() -> dict[str, Any]:
+        return {"knowledge_dir": None}
+
+    def __init__(self, config: dict[str, Any]) -> None:
+        # Load and validate the knowledge files once, at model load: a broken
+        # file stops the server instead of failing a conversation.
+        self._knowledge = default_knowledge(config.get("knowledge_dir"))
+
+    @classmethod
+    def create(
+        cls,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> HothAnnotator:
+        return cls(config)
+
+    def process_training_data(self, training_data: TrainingData) -> TrainingData:
+        return training_data
+
+    def process(self, messages: list[Message]) -> list[Message]:
+        for message in messages:
+            text = message.get("text") or ""
+            if not text or text.startswith("/"):
+                continue
+            analysis = analyse(text, self._knowledge)
+            entities = [e for e in message.get("entities", []) if e.get("extractor") != EXTRACTOR]
+            message.set("entities", entities + entities_for(analysis), add_to_output=True)
+            intent = message.get("intent") or {}
+            override = decide_intent(intent.get("name"), float(intent.get("confidence") or 0.0), analysis)
+            if override and override != intent.get("name"):
+                message.set("intent", {"name": override, "confidence": 1.0}, add_to_output=True)
+                ranking = [r for r in message.get("intent_ranking", []) if r.get("name") != override]
+                message.set(
+                    "intent_ranking", [{"name": override, "confidence": 1.0}, *ranking], add_to_output=True
+                )
+        return messages

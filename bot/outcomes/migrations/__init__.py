@@ -1,0 +1,1 @@
+"""Alembic scripts for the outcome database; see :mod:`bot.outcomes.schema`."""

@@ -1,0 +1,318 @@
+"""Read one message: who is asking, where, which signs, and is a child in danger now.
+
+Deterministic and explainable on purpose: every category the assistant names
+comes from a sign in ``taxonomy.yml`` that a partnership can read, and the
+danger-now check does not depend on a statistical model's confidence.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from bot.understanding.knowledge import TIERS, Knowledge, default_knowledge
+from bot.understanding.text import clause_start, normalise, words
+from bot.vocabulary import CATEGORIES
+
+NEGATIONS = frozenset(
+    "not never no none nobody neither nor without don't doesn't didn't hasn't haven't hadn't "
+    "isn't wasn't aren't weren't ain't".split()
+)
+# Uncertainty is not denial: "not sure if he's carrying a knife" keeps the sign.
+UNCERTAIN = re.compile(
+    r"\b(not sure|unsure|don't know (if|whether|why|how|what)|no idea (if|whether)|wonder|not certain|"
+    r"not only|can't tell (if|whether))\b"
+)
+NEGATION_WINDOW = 6
+SHORT_ANSWER_WORDS = 6
+
+_YES = re.compile(
+    r"^(yes|yeah|yea|yep|yup|yh|ye|aye|ya|correct|i think so|i believe so|definitely|absolutely|sadly yes)\b"
+)
+_NO = re.compile(r"^(no|nope|nah|naw|not really|not right now|not at the moment|not now|no one|nobody|not that i know)\b")
+_UNSURE = re.compile(
+    r"^(not sure|unsure|i'm not sure|i don't know|don't know|dunno|no idea|maybe|possibly|might be|"
+    r"i'm unsure|hard to say|can't say|not certain)\b"
+)
+_QUESTION_START = re.compile(
+    r"^(what|what's|how|is|are|does|do|can|could|should|would|who|where|when|why|which|will|any)\b"
+)
+_FIRST_PERSON = re.compile(r"\b(i|i'm|i've|i'd|i'll|me|my|myself|mine)\b")
+_SEXUAL = re.compile(r"\b(sex|sexual|sexually|have sex|had sex|having sex|sleeping with|slept with|nudes?)\b")
+
+
+@dataclass(frozen=True)
+class Analysis:
+    """What one message says, as ids only (never the person's words)."""
+
+    role: str | None = None
+    area: str | None = None
+    signs: tuple[str, ...] = ()
+    topics: tuple[str, ...] = ()
+    categories: tuple[str, ...] = ()
+    vulnerabilities: tuple[str, ...] = ()
+    contexts: tuple[str, ...] = ()
+    language_terms: tuple[str, ...] = ()
+    urgent_reasons: tuple[str, ...] = ()
+    danger_now: bool = False
+    not_in_danger: bool = False
+    under_13: bool = False
+    first_person: bool = False
+    answer: str | None = None
+    question: bool = False
+    flags: tuple[str, ...] = field(default=())
+
+    @property
+    def has_concern(self) -> bool:
+        return bool(self.signs or self.urgent_reasons or self.danger_now)
+
+
+class Speller:
+    """Corrects a misspelt word to a knowledge-file word one edit away.
+
+    Only words that are not English words are touched, so "kissing" never
+    becomes "missing"; "misssing", "groomin" and "plugin" are corrected.
+    """
+
+    def __init__(self, vocabulary: frozenset[str]) -> None:
+        from spellchecker import SpellChecker
+
+        self._english = SpellChecker(distance=1).word_frequency.dictionary
+        self._vocabulary = vocabulary
+        self._index: dict[str, str] = {}
+        for word in sorted(vocabulary):
+            for variant in self._deletes(word) | {word}:
+                self._index.setdefault(variant, word)
+
+    @staticmethod
+    def _deletes(word: str) -> set[str]:
+        return {word[:i] + word[i + 1 :] for i in range(len(word))}
+
+    def correct(self, token: str) -> str:
+        if len(token) < 5 or token in self._vocabulary or token in self._english or not token.isalpha():
+            return token
+        for variant in [token, *sorted(self._deletes(token))]:
+            candidate = self._index.get(variant)
+            if candidate and candidate[0] == token[0] and abs(len(candidate) - len(token)) <= 1:
+                return candidate
+        return token
+
+
+@lru_cache(maxsize=4)
+def _speller(knowledge: Knowledge) -> Speller:
+    return Speller(knowledge.vocabulary)
+
+
+def prepare(text: str, knowledge: Knowledge) -> str:
+    """Normalise and correct typos in ``text``."""
+    speller = _speller(knowledge)
+    normal = normalise(text)
+    return re.sub(r"[a-z]{5,}", lambda m: speller.correct(m.group(0)), normal)
+
+
+def _negated(text: str, start: int) -> bool:
+    window = text[clause_start(text, start) : start]
+    if UNCERTAIN.search(window):
+        return False
+    return any(word in NEGATIONS for word in words(window)[-NEGATION_WINDOW:])
+
+
+def _first_match(patterns, text: str, check_negation: bool = True) -> re.Match[str] | None:
+    for pattern in patterns:
+        for match in pattern.finditer(text):
+            if not check_negation or not _negated(text, match.start()):
+                return match
+    return None
+
+
+def _clause_of(text: str, start: int, end: int) -> str:
+    left = clause_start(text, start)
+    right = re.search(r"[.;!?\n]|,|\b(but|though|although|however)\b", text[end:])
+    return text[left : end + (right.start() if right else len(text) - end)]
+
+
+def _ages(text: str, knowledge: Knowledge) -> list[int]:
+    ages = []
+    for pattern in knowledge.age_patterns:
+        for match in pattern.finditer(text):
+            numbers = [g for g in match.groups() if g and g.isdigit()]
+            ages += [int(n) for n in numbers]
+    for match in knowledge.school_year.finditer(text):
+        year = int(match.group(1))
+        if 1 <= year <= 13:
+            ages.append(year + 4)  # the younger end of the school year
+    return [age for age in ages if 4 <= age <= 70]
+
+
+def find_role(text: str, knowledge: Knowledge) -> str | None:
+    """The role a message states, strongest cue first, earliest on ties."""
+    for strength in TIERS:
+        best: tuple[int, str] | None = None
+        for role, patterns in knowledge.role_cues[strength].items():
+            match = _first_match(patterns, text, check_negation=strength != "self_identification")
+            if match and (best is None or match.start() < best[0]):
+                best = (match.start(), role)
+        if best:
+            return best[1]
+    return None
+
+
+_PLACE_CUE = re.compile(
+    r"\b(live|living|lives|in|from|near|based|moved to|round|around|outside|at|area|town|city|village)\s+(\S+\s+)?$"
+)
+# In a longer message a place counts as where the person is only after a
+# residence cue; "he was picked up in Bristol" says where the child was found.
+_RESIDENCE_CUE = re.compile(
+    r"\b(live|living|lives|based|from|we're|we are|i'm|i am|im|here|moved to|local to|near|round|around|"
+    r"in|teacher in|worker in)\s+(?:the\s+|in\s+|near\s+)?(\S+\s+)?$"
+)
+_MOVEMENT_CUE = re.compile(
+    r"\b(found|picked up|arrested|stopped|seen|spotted|went|go|goes|going|gone|travelled|traveled|taken|sent|"
+    r"ended up|turned up|trains? to|tickets? to|trip to|visit|visiting|visited)\b(\s+\S+){0,4}\s+$"
+)
+
+
+def _counts_as_residence(text: str, start: int, short: bool) -> bool:
+    if short:
+        return True
+    before = text[max(0, start - 60) : start]
+    return bool(_RESIDENCE_CUE.search(before)) and not _MOVEMENT_CUE.search(before)
+
+
+def find_area(text: str, knowledge: Knowledge) -> str | None:
+    """The partnership area where the person is, if the message says so."""
+    places = knowledge.places
+    short = len(words(text)) <= SHORT_ANSWER_WORDS
+    found: list[tuple[int, str]] = []
+    for area, patterns in places.areas.items():
+        for pattern in patterns:
+            match = next(
+                (
+                    m
+                    for m in pattern.finditer(text)
+                    if (
+                        pattern.pattern not in places.ambiguous
+                        or len(words(text)) <= 3
+                        or _PLACE_CUE.search(text[: m.start()])
+                    )
+                    and _counts_as_residence(text, m.start(), short)
+                ),
+                None,
+            )
+            if match:
+                found.append((match.start(), area))
+                break
+    local = sorted(f for f in found if f[1] != "elsewhere")
+    if local:
+        return local[0][1]
+    if found:
+        return "elsewhere"
+    if short:
+        for area, patterns in places.answers.items():
+            if any(p.search(text) for p in patterns):
+                return area
+    return None
+
+
+def _danger_now(text: str, knowledge: Knowledge) -> bool:
+    danger = knowledge.danger
+
+    def clean(match: re.Match[str]) -> bool:
+        clause = _clause_of(text, match.start(), match.end())
+        if any(p.search(clause) for p in danger.past_cues):
+            return False
+        return not _negated(text, match.start())
+
+    for pattern in danger.always:
+        if any(clean(m) for m in pattern.finditer(text)):
+            return True
+    if any(p.search(text) for p in danger.not_danger if not _negated(text, 0)):
+        said_safe = True
+    else:
+        said_safe = False
+    for pattern in danger.with_now:
+        for match in pattern.finditer(text):
+            clause = _clause_of(text, match.start(), match.end())
+            if clean(match) and not said_safe and any(p.search(clause) for p in danger.now_cues):
+                return True
+    return False
+
+
+def _said_not_in_danger(text: str, knowledge: Knowledge) -> bool:
+    return any(p.search(text) for p in knowledge.danger.not_danger)
+
+
+def _answer(text: str) -> str | None:
+    if _UNSURE.match(text):
+        return "unsure"
+    if _NO.match(text):
+        return "no"
+    if _YES.match(text):
+        return "yes"
+    return None
+
+
+def analyse(message: str, knowledge: Knowledge | None = None) -> Analysis:
+    """Analyse one message; returns ids only."""
+    knowledge = knowledge or default_knowledge()
+    text = prepare(message, knowledge)
+    if not text:
+        return Analysis()
+
+    signs: list[str] = []
+    categories: set[str] = set()
+    urgent: list[str] = []
+    for indicator in knowledge.indicators:
+        if indicator.unless and any(p.search(text) for p in indicator.unless):
+            continue
+        if _first_match(indicator.patterns, text, check_negation=not indicator.negated_ok):
+            signs.append(indicator.id)
+            categories.update(indicator.categories)
+            if indicator.level == "urgent":
+                urgent.append(indicator.id)
+
+    topics = [cid for cid, patterns in knowledge.topics.items() if _first_match(patterns, text)]
+    categories.update(topics)
+
+    ages = _ages(text, knowledge)
+    under_13 = any(age < 13 for age in ages)
+    sexual = bool(_SEXUAL.search(text)) and not _negated(text, _SEXUAL.search(text).start())
+    if under_13 and (sexual or "sexual_exploitation" in categories or "harmful_sexual_behaviour" in categories):
+        urgent.append("under_13_sexual")
+        if "harmful_sexual_behaviour" not in categories:
+            categories.add("sexual_exploitation")
+    teen = [age for age in ages if age < 18]
+    adult = [age for age in ages if age >= 18]
+    if teen and adult and sexual and max(teen) < 16:
+        categories.add("sexual_exploitation")
+        if "older_partner" not in signs:
+            signs.append("older_partner")
+
+    vulnerabilities = tuple(v.id for v in knowledge.vulnerabilities if _first_match(v.patterns, text))
+    contexts = tuple(c.id for c in knowledge.contexts if _first_match(c.patterns, text, check_negation=False))
+    language = tuple(term.id for term in knowledge.language if _first_match(term.patterns, text, False))
+    danger_now = _danger_now(text, knowledge)
+    flags = []
+    if "online" in contexts:
+        flags.append("online")
+    if under_13:
+        flags.append("under_13")
+    return Analysis(
+        role=find_role(text, knowledge),
+        area=find_area(text, knowledge),
+        signs=tuple(signs),
+        topics=tuple(topics),
+        categories=tuple(c for c in CATEGORIES if c in categories),
+        vulnerabilities=vulnerabilities,
+        contexts=contexts,
+        language_terms=language,
+        urgent_reasons=tuple(dict.fromkeys(urgent)),
+        danger_now=danger_now,
+        not_in_danger=not danger_now and _said_not_in_danger(text, knowledge),
+        under_13=under_13,
+        first_person=bool(_FIRST_PERSON.search(text)),
+        answer=_answer(text),
+        question=text.endswith("?") or bool(_QUESTION_START.match(text)),
+        flags=tuple(flags),
+    )

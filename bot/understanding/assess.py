@@ -1,0 +1,113 @@
+"""Combine what each message said into one assessment: categories, signs, urgency.
+
+Works on ids only (the entities HothAnnotator put on each message), so it
+runs after the message text itself is gone.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from bot.understanding.knowledge import Knowledge
+from bot.vocabulary import CATEGORIES
+
+UNDER_13_SEXUAL = "under_13_sexual"
+
+
+@dataclass(frozen=True)
+class Turn:
+    """The ids one user message carried."""
+
+    intent: str | None = None
+    signs: tuple[str, ...] = ()
+    categories: tuple[str, ...] = ()
+    topics: tuple[str, ...] = ()
+    flags: tuple[str, ...] = ()
+    language_terms: tuple[str, ...] = ()
+
+    @classmethod
+    def from_parse(cls, intent: str | None, entities: Iterable[dict]) -> Turn:
+        """Build from a Rasa parse result's intent name and entities."""
+        grouped: dict[str, list[str]] = {}
+        for entity in entities:
+            value = entity.get("value")
+            if isinstance(value, str):
+                grouped.setdefault(entity.get("entity", ""), []).append(value)
+        return cls(
+            intent=intent,
+            signs=tuple(grouped.get("hoth_sign", [])),
+            categories=tuple(c for c in grouped.get("hoth_category", []) if c in CATEGORIES),
+            topics=tuple(grouped.get("hoth_topic", [])),
+            flags=tuple(grouped.get("hoth_flag", [])),
+            language_terms=tuple(grouped.get("language_term", [])),
+        )
+
+    @property
+    def asks(self) -> bool:
+        return self.intent == "ask_information"
+
+
+@dataclass(frozen=True)
+class Assessment:
+    categories: tuple[str, ...]
+    signs: tuple[str, ...]
+    urgency: str
+    online: bool = False
+    under_13: bool = False
+    vulnerabilities: tuple[str, ...] = field(default=())
+
+
+def assess(turns: Iterable[Turn], in_danger: str | None = None) -> Assessment:
+    """The assessment of a whole conversation so far."""
+    turns = list(turns)
+    categories: set[str] = set()
+    signs: list[str] = []
+    flags: set[str] = set()
+    emergency = in_danger == "yes"
+    urgent = False
+    concern = False
+    for turn in turns:
+        flags.update(turn.flags)
+        categories.update(turn.categories)
+        if turn.intent == "emergency" or "danger_now" in turn.flags:
+            emergency = True
+        if "urgent" in turn.flags:
+            urgent = True
+        # A general question that names a sign ("is a second phone a sign of
+        # county lines?") is about the topic, not about a particular child.
+        if turn.asks and "urgent" not in turn.flags:
+            continue
+        signs += [s for s in turn.signs if s not in signs]
+        if turn.signs or turn.intent in {"describe_concern", "disclose_abuse"}:
+            concern = True
+    if emergency:
+        urgency = "emergency"
+    elif urgent:
+        urgency = "urgent"
+    elif concern or any(f.startswith("vulnerability:") for f in flags):
+        urgency = "concern"
+    else:
+        urgency = "information"
+    return Assessment(
+        categories=tuple(c for c in CATEGORIES if c in categories),
+        signs=tuple(signs),
+        urgency=urgency,
+        online="online" in flags,
+        under_13="under_13" in flags,
+        vulnerabilities=tuple(sorted(f.split(":", 1)[1] for f in flags if f.startswith("vulnerability:"))),
+    )
+
+
+def sign_phrases(signs: Iterable[str], knowledge: Knowledge) -> list[str]:
+    """How the assistant names each sign back (never the person's words)."""
+    phrases = []
+    for sign in signs:
+        if sign == UNDER_13_SEXUAL:
+            phrases.append("sexual activity involving a child under 13, which is always abuse")
+            continue
+        try:
+            phrases.append(knowledge.indicator(sign).says)
+        except KeyError:
+            continue
+    return list(dict.fromkeys(phrases))
