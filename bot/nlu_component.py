@@ -13,8 +13,11 @@ disclosure of abuse is never small talk.
 
 from __future__ import annotations
 
+import logging
+from pathlib import Path
 from typing import Any
 
+import joblib
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
@@ -22,8 +25,12 @@ from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from bot.understanding.analyse import Analysis, analyse
+from bot.understanding.analyse import MODEL_THRESHOLD, Analysis, analyse, prepare
+from bot.understanding.category_model import CategoryModel, CategoryModelError
 from bot.understanding.knowledge import default_knowledge
+
+logger = logging.getLogger(__name__)
+MODEL_FILE = "category_model.joblib"
 
 EXTRACTOR = "HothAnnotator"
 # Intents that say nothing about a concern: when the analyser finds signs in
@@ -66,19 +73,50 @@ def entities_for(analysis: Analysis) -> list[dict[str, Any]]:
         found.append(("hoth_flag", "question"))
     if analysis.answer in {"no", "unsure"} and not analysis.danger_now:
         found.append(("danger_answer", analysis.answer))
+    if _other_role_answer(analysis):
+        found.append(("role_guess", "community_member"))
     return [
         {"entity": name, "value": value, "start": 0, "end": 0, "confidence_entity": 1.0, "extractor": EXTRACTOR}
         for name, value in found
     ]
 
 
+# The classifier's own "emergency" is trusted only when it is this sure and
+# the analyser does not contradict it; the analyser's danger-now check is
+# always trusted (measured on the dev split, README).
+EMERGENCY_CONFIDENCE = 0.9
+# "Yes, he's in the room now with two men" answers a question; a long
+# message that starts with yes is a description.
+SHORT_ANSWER = 15
+
+
+def _other_role_answer(analysis: Analysis) -> bool:
+    """A short reply naming no known role ("gym owner", "just a bloke"): used only
+    as the answer to "who's asking?", where it means "someone else"."""
+    return (
+        analysis.role is None
+        and analysis.area is None
+        and analysis.answer is None
+        and 0 < analysis.word_count <= 5
+        and not (analysis.signs or analysis.topics or analysis.question or analysis.danger_now)
+    )
+
+
 def decide_intent(intent: str | None, confidence: float, analysis: Analysis) -> str | None:
     """The intent to use, or None to keep the classifier's."""
     if analysis.danger_now:
         return "emergency"
-    if intent == "emergency" and analysis.not_in_danger:
-        return "deny"
-    if analysis.urgent_reasons and intent not in {"emergency", "disclose_abuse"} | ANSWERS - {"inform"}:
+    if analysis.answer == "yes" and analysis.word_count <= SHORT_ANSWER:
+        return "affirm"
+    if intent == "emergency":
+        if analysis.answer == "no" or analysis.not_in_danger:
+            return "deny"
+        if analysis.answer == "unsure":
+            return "dont_know"
+        if confidence < EMERGENCY_CONFIDENCE:
+            return "disclose_abuse" if analysis.urgent_reasons else "describe_concern"
+        return None
+    if analysis.urgent_reasons and intent not in {"disclose_abuse"} | (ANSWERS - {"inform"}):
         return "disclose_abuse"
     if analysis.has_concern and intent in SMALL_TALK:
         return "describe_concern"
@@ -89,21 +127,43 @@ def decide_intent(intent: str | None, confidence: float, analysis: Analysis) -> 
     return None
 
 
+def category_examples(training_data: TrainingData) -> tuple[list[str], list[str]]:
+    """Texts and labels of the examples whose block says `metadata: hoth_category`."""
+    texts, labels = [], []
+    knowledge = default_knowledge()
+    for example in training_data.training_examples:
+        block = (example.get("metadata") or {}).get("intent")
+        if isinstance(block, dict) and block.get("hoth_category") and example.get("text"):
+            texts.append(prepare(example.get("text"), knowledge))
+            labels.append(str(block["hoth_category"]))
+    return texts, labels
+
+
 @DefaultV1Recipe.register(
     [DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR, DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER],
-    is_trainable=False,
+    is_trainable=True,
 )
 class HothAnnotator(GraphComponent):
     """Adds HOTH ids as entities and makes danger and disclosure certain."""
 
     @staticmethod
     def get_default_config() -> dict[str, Any]:
-        return {"knowledge_dir": None}
+        return {"knowledge_dir": None, "category_threshold": MODEL_THRESHOLD}
 
-    def __init__(self, config: dict[str, Any]) -> None:
+    def __init__(
+        self,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        category_model: CategoryModel | None = None,
+    ) -> None:
         # Load and validate the knowledge files once, at model load: a broken
         # file stops the server instead of failing a conversation.
         self._knowledge = default_knowledge(config.get("knowledge_dir"))
+        self._threshold = float(config.get("category_threshold", MODEL_THRESHOLD))
+        self._storage = model_storage
+        self._resource = resource
+        self._category_model = category_model
 
     @classmethod
     def create(
@@ -113,7 +173,37 @@ class HothAnnotator(GraphComponent):
         resource: Resource,
         execution_context: ExecutionContext,
     ) -> HothAnnotator:
-        return cls(config)
+        return cls(config, model_storage, resource)
+
+    def train(self, training_data: TrainingData) -> Resource:
+        texts, labels = category_examples(training_data)
+        try:
+            self._category_model = CategoryModel.train(texts, labels)
+        except CategoryModelError as error:
+            logger.warning("category model not trained (%s); the rules work alone", error)
+            return self._resource
+        with self._storage.write_to(self._resource) as directory:
+            joblib.dump(self._category_model, Path(directory) / MODEL_FILE)
+        return self._resource
+
+    @classmethod
+    def load(
+        cls,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+        **kwargs: Any,
+    ) -> HothAnnotator:
+        model = None
+        try:
+            with model_storage.read_from(resource) as directory:
+                path = Path(directory) / MODEL_FILE
+                if path.exists():
+                    model = joblib.load(path)
+        except ValueError:
+            logger.warning("no category model in this Rasa model; the rules work alone")
+        return cls(config, model_storage, resource, model)
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:
         return training_data
@@ -123,7 +213,7 @@ class HothAnnotator(GraphComponent):
             text = message.get("text") or ""
             if not text or text.startswith("/"):
                 continue
-            analysis = analyse(text, self._knowledge)
+            analysis = analyse(text, self._knowledge, self._category_model, self._threshold)
             entities = [e for e in message.get("entities", []) if e.get("extractor") != EXTRACTOR]
             message.set("entities", entities + entities_for(analysis), add_to_output=True)
             intent = message.get("intent") or {}

@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlparse
 
+import redis
 from rasa.core.tracker_store import InMemoryTrackerStore, RedisTrackerStore, TrackerStore
 from rasa.shared.core.conversation import Dialogue
 from rasa.shared.core.domain import Domain
@@ -232,8 +233,6 @@ class RedactingRedisTrackerStore(_Redacting, RedisTrackerStore):
             self._fallback.domain = domain
 
     async def save(self, tracker: DialogueStateTracker, timeout: float | None = None) -> None:
-        import redis
-
         redacted = self.redacted(tracker)
         try:
             await super().save(redacted, timeout)
@@ -246,8 +245,6 @@ class RedactingRedisTrackerStore(_Redacting, RedisTrackerStore):
         self._fallback.store.pop(tracker.sender_id, None)
 
     async def _retrieve(self, sender_id: str, fetch_all_sessions: bool) -> DialogueStateTracker | None:
-        import redis
-
         if sender_id in self._fallback.store:
             return await self._fallback._retrieve(sender_id, fetch_all_sessions)
         try:
@@ -259,8 +256,6 @@ class RedactingRedisTrackerStore(_Redacting, RedisTrackerStore):
             return None
 
     async def keys(self) -> Iterable[str]:
-        import redis
-
         try:
             found = list(await super().keys())
         except redis.exceptions.RedisError:

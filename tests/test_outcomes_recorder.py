@@ -259,6 +259,34 @@ def test_submit_never_raises(bad, caplog: pytest.LogCaptureFixture) -> None:
     recorder.close()
 
 
+@pytest.mark.parametrize(
+    ("triage", "recorded"),
+    [
+        (
+            {
+                "role": None,
+                "area": None,
+                "categories": [],
+                "urgency": "emergency",
+                "contacts": ["police_999"],
+            },
+            True,
+        ),
+        ({"role": "young_person", "area": "swindon", "categories": ["missing"], "urgency": "urgent"}, True),
+        ({"role": "young_person", "urgency": "whenever"}, False),
+        ({"role": "young_person"}, False),
+        (None, False),
+        ("emergency", False),
+    ],
+)
+def test_submit_triage_slot(triage, recorded: bool) -> None:
+    store = MemoryOutcomeStore()
+    recorder = quick_recorder(store)
+    key = recorder.submit_triage(triage)  # type: ignore[arg-type]
+    assert recorder.close()
+    assert (key is not None) is recorded and len(store.query()) == int(recorded)
+
+
 class PickyStore(MemoryOutcomeStore):
     """Answers, but refuses any outcome for 'elsewhere' (like a contact whose migration has not run)."""
 
@@ -301,8 +329,9 @@ def test_replacing_through_the_recorder_keeps_one_row() -> None:
     key = recorder.submit(outcome(urgency="concern"))
     key = recorder.submit(outcome(urgency="urgent"), replaces=key)
     assert key is not None
+    assert recorder.submit(outcome(urgency="emergency"), replaces={"not": "a key"}) is not None  # type: ignore
     assert recorder.close()
-    assert [o.urgency for o in store.query()] == ["urgent"]
+    assert sorted(o.urgency for o in store.query()) == ["emergency", "urgent"]
 
 
 # -- closing ----------------------------------------------------------------

@@ -122,7 +122,7 @@ def test_outcome_from_triage_slot() -> None:
         "urgency": "emergency",
         "contacts": ["police_999", "childline"],
     }
-    made = Outcome.from_triage(triage, day=date(2024, 5, 6))
+    made = Outcome.from_triage(triage, day=date(2024, 5, 6)).validate()
     assert made == Outcome(
         date(2024, 5, 6),
         None,

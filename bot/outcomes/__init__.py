@@ -2,10 +2,12 @@
 
 Typical use from the conversation side::
 
-    from bot.outcomes import Outcome, get_recorder
-    key = get_recorder(settings).submit(Outcome.from_triage(triage_slot))
+    from bot.outcomes import get_recorder
+    key = get_recorder(settings).submit_triage(triage_slot, replaces=previous_key)
 
-``submit`` never blocks and never raises. Reports: :func:`build_report`,
+``submit``/``submit_triage`` never block and never raise; pass the key they
+returned as ``replaces`` when the assessment of the same conversation changes,
+so that it stays one row. Reports: :func:`build_report`,
 :func:`render_report_html`; command line: ``python -m bot report|purge|migrate``.
 """
 

@@ -90,7 +90,7 @@ class Outcome:
     def from_triage(
         cls, triage: Mapping[str, Any], day: date | None = None, version: str = __version__
     ) -> Outcome:
-        """Build an outcome from the ``triage`` slot (CONTRACT.md) and validate it."""
+        """Build an outcome from the ``triage`` slot (CONTRACT.md); call validate() to check it."""
         return cls(
             day=day or today(),
             role=triage.get("role"),
@@ -99,4 +99,4 @@ class Outcome:
             urgency=triage.get("urgency"),  # type: ignore[arg-type]  # validate() rejects None
             contacts=_ids(triage.get("contacts")),
             version=version,
-        ).validate()
+        )

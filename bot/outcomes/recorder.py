@@ -15,13 +15,13 @@ import os
 import threading
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from bot.outcomes.model import Outcome, OutcomeError
 from bot.outcomes.schema import describe_error
-from bot.outcomes.store import Entry, OutcomeStore, create_store, new_key
+from bot.outcomes.store import Entry, OutcomeStore, create_store, is_key, new_key
 
 if TYPE_CHECKING:
     from bot.settings import Settings
@@ -58,7 +58,6 @@ class OutcomeRecorder:
     def __init__(
         self,
         store: OutcomeStore | StoreFactory,
-        *,
         max_queue: int = 1000,
         retry_seconds: float = 1.0,
         max_retry_seconds: float = 60.0,
@@ -107,8 +106,13 @@ class OutcomeRecorder:
         except Exception:  # noqa: BLE001 - a malformed outcome must not break a conversation
             self._reject("the outcome is malformed")
             return None
+        if replaces is not None and not is_key(replaces):
+            # Recording it as a new row beats losing it; the count may then be one too high.
+            logger.warning("outcome recorded as new: replaces= takes a key returned by submit()")
+            replaces = None
         try:
             key = new_key()
+            dropped = 0
             with self._cond:
                 if self._stopped:
                     self._dropped += 1
@@ -116,15 +120,26 @@ class OutcomeRecorder:
                 if len(self._queue) >= self.max_queue:
                     self._queue.popleft()
                     self._dropped += 1
-                    self._log_drops()
+                    dropped = self._dropped
                 self._seq += 1
                 self._queue.append(_Item(self._seq, Entry(key, outcome, replaces)))
                 self._ensure_thread()
                 self._cond.notify_all()
+            if dropped:
+                self._log_drops(dropped)
             return key
         except Exception:  # noqa: BLE001 - recording is best effort, the reply is not
             logger.exception("outcome recorder failed to queue an outcome")
             return None
+
+    def submit_triage(self, triage: Mapping[str, Any], replaces: str | None = None) -> str | None:
+        """Queue the outcome of a ``triage`` slot value (CONTRACT.md); like :meth:`submit`, never raises."""
+        try:
+            outcome = Outcome.from_triage(triage)
+        except Exception:  # noqa: BLE001 - e.g. a slot that is not an object
+            self._reject("the triage value is malformed")
+            return None
+        return self.submit(outcome, replaces)
 
     def _reject(self, reason: str) -> None:
         with self._cond:
@@ -132,11 +147,11 @@ class OutcomeRecorder:
         # The reason names the field and the allowed ids, never the value.
         logger.warning("outcome not recorded: %s", reason)
 
-    def _log_drops(self) -> None:
+    def _log_drops(self, dropped: int) -> None:
         now = time.monotonic()
         if now - self._last_drop_log >= self.drop_log_seconds:
             self._last_drop_log = now
-            logger.warning("outcome queue full: %d outcomes dropped so far", self._dropped)
+            logger.warning("outcome queue full: %d outcomes dropped so far", dropped)
 
     def _ensure_thread(self) -> None:
         if self._thread is None or not self._thread.is_alive():

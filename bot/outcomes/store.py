@@ -106,8 +106,13 @@ def _sort_key(outcome: Outcome) -> tuple:
     )
 
 
+def is_key(value: object) -> bool:
+    """True for a row key as :func:`new_key` makes them."""
+    return isinstance(value, str) and len(value) == 32 and all(ch in "0123456789abcdef" for ch in value)
+
+
 def _check_key(key: str) -> None:
-    if not (isinstance(key, str) and len(key) == 32 and all(ch in "0123456789abcdef" for ch in key)):
+    if not is_key(key):
         raise ValueError("an outcome key is 32 lowercase hex characters made by new_key()")
 
 

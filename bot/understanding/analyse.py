@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+from bot.understanding.category_model import CategoryModel
 from bot.understanding.knowledge import TIERS, Knowledge, default_knowledge
 from bot.understanding.text import clause_start, normalise, words
 from bot.vocabulary import CATEGORIES
@@ -25,6 +26,10 @@ UNCERTAIN = re.compile(
     r"not only|can't tell (if|whether))\b"
 )
 NEGATION_WINDOW = 6
+# The category model speaks only on descriptions long enough to describe
+# something, and only when fairly sure (chosen on the dev split, README).
+MODEL_MIN_WORDS = 6
+MODEL_THRESHOLD = 0.5
 SHORT_ANSWER_WORDS = 6
 
 _YES = re.compile(
@@ -62,6 +67,8 @@ class Analysis:
     answer: str | None = None
     question: bool = False
     flags: tuple[str, ...] = field(default=())
+    model_categories: tuple[str, ...] = field(default=())
+    word_count: int = 0
 
     @property
     def has_concern(self) -> bool:
@@ -164,12 +171,14 @@ _PLACE_CUE = re.compile(
 # In a longer message a place counts as where the person is only after a
 # residence cue; "he was picked up in Bristol" says where the child was found.
 _RESIDENCE_CUE = re.compile(
-    r"\b(live|living|lives|based|from|we're|we are|i'm|i am|im|here|moved to|local to|near|round|around|"
-    r"in|teacher in|worker in)\s+(?:the\s+|in\s+|near\s+)?(\S+\s+)?$"
+    r"(\b(live|living|lives|based|here|moved to|local to|near|round|around|in)|"
+    r"\b(we're|we are|i'm|i am|im|i|we|us|family|mum|dad|parent|teacher|worker|school|area)(\s+\S+)?\s+from)"
+    r"\s+(?:the\s+|in\s+|near\s+)?(\S+\s+)?$"
 )
 _MOVEMENT_CUE = re.compile(
     r"\b(found|picked up|arrested|stopped|seen|spotted|went|go|goes|going|gone|travelled|traveled|taken|sent|"
-    r"ended up|turned up|trains? to|tickets? to|trip to|visit|visiting|visited)\b(\s+\S+){0,4}\s+$"
+    r"ended up|turned up|trains? to|tickets? to|trip to|visit|visiting|visited|moved|brought|taken|took|"
+    r"trafficked|sent|drove|driven|holiday|holidays)\b(\s+\S+){0,6}\s+$"
 )
 
 
@@ -253,8 +262,17 @@ def _answer(text: str) -> str | None:
     return None
 
 
-def analyse(message: str, knowledge: Knowledge | None = None) -> Analysis:
-    """Analyse one message; returns ids only."""
+def analyse(
+    message: str,
+    knowledge: Knowledge | None = None,
+    category_model: CategoryModel | None = None,
+    threshold: float = MODEL_THRESHOLD,
+) -> Analysis:
+    """Analyse one message; returns ids only.
+
+    ``category_model`` adds categories the rules missed when it is at least
+    ``threshold`` sure, except ones the message denies.
+    """
     knowledge = knowledge or default_knowledge()
     text = prepare(message, knowledge)
     if not text:
@@ -262,6 +280,7 @@ def analyse(message: str, knowledge: Knowledge | None = None) -> Analysis:
 
     signs: list[str] = []
     categories: set[str] = set()
+    denied: set[str] = set()
     urgent: list[str] = []
     for indicator in knowledge.indicators:
         if indicator.unless and any(p.search(text) for p in indicator.unless):
@@ -271,6 +290,9 @@ def analyse(message: str, knowledge: Knowledge | None = None) -> Analysis:
             categories.update(indicator.categories)
             if indicator.level == "urgent":
                 urgent.append(indicator.id)
+        elif _first_match(indicator.patterns, text, check_negation=False):
+            denied.update(indicator.categories)
+    _gendered_exploitation(text, signs, categories)
 
     topics = [cid for cid, patterns in knowledge.topics.items() if _first_match(patterns, text)]
     categories.update(topics)
@@ -288,6 +310,14 @@ def analyse(message: str, knowledge: Knowledge | None = None) -> Analysis:
         categories.add("sexual_exploitation")
         if "older_partner" not in signs:
             signs.append("older_partner")
+
+    model_categories: tuple[str, ...] = ()
+    if category_model is not None and len(words(text)) >= MODEL_MIN_WORDS:
+        scores = category_model.scores(text)
+        model_categories = tuple(
+            c for c in CATEGORIES if scores.get(c, 0.0) >= threshold and c not in denied and c not in categories
+        )
+        categories.update(model_categories)
 
     vulnerabilities = tuple(v.id for v in knowledge.vulnerabilities if _first_match(v.patterns, text))
     contexts = tuple(c.id for c in knowledge.contexts if _first_match(c.patterns, text, check_negation=False))
@@ -315,4 +345,28 @@ def analyse(message: str, knowledge: Knowledge | None = None) -> Analysis:
         answer=_answer(text),
         question=text.endswith("?") or bool(_QUESTION_START.match(text)),
         flags=tuple(flags),
+        model_categories=model_categories,
+        word_count=len(words(text)),
     )
+
+
+_FEMALE = re.compile(r"\b(she|her|hers|herself|girl|girls|daughter|niece|granddaughter|sister|stepdaughter|gf|girlfriend)\b")
+_MALE = re.compile(r"\b(he|him|his|himself|boy|boys|lad|lads|son|nephew|grandson|brother|stepson)\b")
+_GENDERED_SIGNS = ("older_associates", "taxis_hotels")
+
+
+def _gendered_exploitation(text: str, signs: list[str], categories: set[str]) -> None:
+    """Older people, cars, hotels with no other category: sexual or criminal exploitation?
+
+    Both happen to all children; with nothing else to go on the assistant
+    names the more common pattern for the child described, and says these
+    are possible signs, never a finding.
+    """
+    if not any(s in signs for s in _GENDERED_SIGNS) or {"sexual_exploitation", "criminal_exploitation"} & categories:
+        return
+    female = len(_FEMALE.findall(text))
+    male = len(_MALE.findall(text))
+    if female > male:
+        categories.add("sexual_exploitation")
+    elif male > female:
+        categories.add("criminal_exploitation")

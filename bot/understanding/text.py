@@ -98,6 +98,45 @@ TOKEN_MAP = {
     "pic": "picture",
     "pix": "pics",
     "ok": "okay",
+    "yeh": "yeah",
+    "yh": "yeah",
+    "wk": "week",
+    "wks": "weeks",
+    "min": "minute",
+    "mins": "minutes",
+    "hr": "hour",
+    "hrs": "hours",
+    "hav": "have",
+    "bout": "about",
+    "abt": "about",
+    "frm": "from",
+    "sed": "said",
+    "sez": "says",
+    "msg": "message",
+    "msgs": "messages",
+    "msged": "messaged",
+    "txt": "text",
+    "txts": "texts",
+    "txted": "texted",
+    "sumthin": "something",
+    "summat": "something",
+    "nuffin": "nothing",
+    "nuthin": "nothing",
+    "nothin": "nothing",
+    "tryna": "trying to",
+    "gimme": "give me",
+    "lemme": "let me",
+    "theyll": "they'll",
+    "youre": "you're",
+    "ig": "instagram",
+    "insta": "instagram",
+    "bday": "birthday",
+    "b'day": "birthday",
+    "gurl": "girl",
+    "grl": "girl",
+    "boi": "boy",
+    "bredrin": "mate",
+    "aswell": "as well",
 }
 
 NUMBER_WORDS = {
@@ -123,7 +162,10 @@ NUMBER_WORDS = {
 _G_DROPPED = frozenset(
     "going doing being saying carrying running selling dealing getting taking coming trying sending asking "
     "telling making having shotting trapping hanging staying moving holding hiding hitting threatening "
-    "messaging talking chatting grooming touching forcing plugging".split()
+    "messaging talking chatting grooming touching forcing plugging stabbing sleeping shouting hurting beating "
+    "following chasing robbing paying sexting cutting drinking smoking crying screaming waiting picking dropping "
+    "meeting sending buying giving drugging filming threatening leaking posting storing minding nothing something "
+    "anything".split()
 )
 
 _APOSTROPHES = re.compile(r"[\u2018\u2019\u02bc`´]")

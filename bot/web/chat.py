@@ -21,7 +21,7 @@ import aiohttp
 
 logger = logging.getLogger(__name__)
 
-SENDER_PATTERN = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
+SENDER_PATTERN = re.compile(r"[A-Za-z0-9_-]{16,64}")
 MAX_MESSAGE_CHARS = 1000
 AREAS = ("durham", "swindon", "elsewhere")
 RESTART = "/restart"
@@ -73,10 +73,8 @@ def parse_chat_request(content_type: str | None, body: bytes) -> ChatRequest:
     if not isinstance(data, dict):
         raise ChatRequestError(400, "invalid_json", "The request body must be a JSON object.")
     sender = data.get("sender")
-    if not isinstance(sender, str) or not SENDER_PATTERN.match(sender):
-        raise ChatRequestError(
-            400, "invalid_sender", "sender must be 16 to 64 letters, digits, '_' or '-'."
-        )
+    if not isinstance(sender, str) or not SENDER_PATTERN.fullmatch(sender):
+        raise ChatRequestError(400, "invalid_sender", "sender must be 16 to 64 letters, digits, '_' or '-'.")
     message = data.get("message")
     if not isinstance(message, str):
         raise ChatRequestError(400, "invalid_message", "message must be text.")
@@ -85,7 +83,8 @@ def parse_chat_request(content_type: str | None, body: bytes) -> ChatRequest:
         raise ChatRequestError(400, "empty_message", "Type a message before sending.")
     if len(message) > MAX_MESSAGE_CHARS:
         raise ChatRequestError(
-            413, "message_too_long",
+            413,
+            "message_too_long",
             f"Messages can be up to {MAX_MESSAGE_CHARS} characters. Please send it in shorter parts.",
         )
     area = data.get("area")
@@ -195,7 +194,9 @@ class RasaClient:
             params["token"] = self.token
         try:
             async with self.session.post(
-                url, params=params, json=[{"event": "slot", "name": name, "value": value}],
+                url,
+                params=params,
+                json=[{"event": "slot", "name": name, "value": value}],
                 timeout=aiohttp.ClientTimeout(total=self.timeout),
             ) as response:
                 await response.read()
@@ -210,7 +211,9 @@ class RasaClient:
         url = f"{self.base_url}/webhooks/rest/webhook"
         try:
             async with self.session.post(
-                url, params={"stream": "true"}, json={"sender": sender, "message": message},
+                url,
+                params={"stream": "true"},
+                json={"sender": sender, "message": message},
                 timeout=self._timeout(),
             ) as response:
                 if response.status != 200:

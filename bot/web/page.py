@@ -75,8 +75,14 @@ FALLBACK_CONTACTS = (
     ContactView("police_999", "Police emergency", "999", "", "", "", "If a child is in danger right now", ""),
     ContactView("police_101", "Police non-emergency", "101", "", "", "", "", ""),
     ContactView(
-        "childline", "Childline", "0800 1111", "", "", "https://www.childline.org.uk/",
-        "Free, any time, for anyone under 19. You do not have to give your name.", "24 hours",
+        "childline",
+        "Childline",
+        "0800 1111",
+        "",
+        "",
+        "https://www.childline.org.uk/",
+        "Free, any time, for anyone under 19. You do not have to give your name.",
+        "24 hours",
     ),
 )
 

@@ -48,10 +48,6 @@ VIEWPORTS = {
 _numbers = itertools.count(1)
 
 
-def pytest_configure(config: pytest.Config) -> None:
-    config.addinivalue_line("markers", "e2e: needs the trained model and the whole running stack")
-
-
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -212,7 +208,8 @@ def _open_page(
         elif url.startswith("https://www.bbc.co.uk/"):
             watch.exit_visits.append(url)
             route.fulfill(
-                status=200, content_type="text/html",
+                status=200,
+                content_type="text/html",
                 body="<!doctype html><title>Weather</title><h1>Weather forecast</h1>",
             )
         else:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+pytestmark = pytest.mark.browser
+
 AXE_RUN = """async () => {
   const result = await axe.run(document, {
     runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa', 'best-practice']},
@@ -23,10 +25,13 @@ def converse(page, fake_rasa, chat) -> None:
     fake_rasa.say(
         "My son keeps coming home with cash",
         {"text": "Thank you for telling me. See www.nspcc.org.uk for advice."},
-        {"text": "Who are you?", "buttons": [
-            {"title": "I'm a parent or carer", "payload": "/parent"},
-            {"title": "I work with children", "payload": "/practitioner"},
-        ]},
+        {
+            "text": "Who are you?",
+            "buttons": [
+                {"title": "I'm a parent or carer", "payload": "/parent"},
+                {"title": "I work with children", "payload": "/practitioner"},
+            ],
+        },
     )
     chat(page).send("My son keeps coming home with cash")
 

@@ -122,7 +122,8 @@ def test_replies_are_forwarded_as_ndjson_with_only_text_and_buttons(web, fake_ra
         {"text": "I'm sorry you're worried.", "custom": {"secret": 1}, "image": "https://evil.example/x.png"},
         {"text": "Who are you?", "buttons": [{"title": "I'm a parent", "payload": "/parent"}, {"bad": 1}]},
     )
-    status, headers, body = post_chat(web.url, {"sender": SENDER, "message": "my son keeps coming home with cash"})
+    message = {"sender": SENDER, "message": "my son keeps coming home with cash"}
+    status, headers, body = post_chat(web.url, message)
     assert status == 200
     assert headers["content-type"].startswith("application/x-ndjson")
     assert lines(body) == [
@@ -137,8 +138,12 @@ def test_the_first_reply_arrives_before_rasa_has_finished(web, fake_rasa) -> Non
     parts = urlsplit(web.url)
     conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=10)
     started = time.monotonic()
-    conn.request("POST", "/api/chat", json.dumps({"sender": SENDER, "message": "help"}),
-                 {"Content-Type": "application/json"})
+    conn.request(
+        "POST",
+        "/api/chat",
+        json.dumps({"sender": SENDER, "message": "help"}),
+        {"Content-Type": "application/json"},
+    )
     resp = conn.getresponse()
     first = json.loads(resp.readline())
     first_at = time.monotonic() - started
@@ -218,9 +223,14 @@ def test_message_text_is_never_logged(make_web, fake_rasa, dead_rasa_port, caplo
 def test_only_configured_partnership_sites_may_call_the_chat_api(make_web, origin, allowed) -> None:
     web = make_web(cors_origins=("https://www.partnership.example",))
     status, headers, _ = call(
-        web.url + "/api/chat", "OPTIONS", None,
-        {"Origin": origin, "Access-Control-Request-Method": "POST",
-         "Access-Control-Request-Headers": "content-type"},
+        web.url + "/api/chat",
+        "OPTIONS",
+        None,
+        {
+            "Origin": origin,
+            "Access-Control-Request-Method": "POST",
+            "Access-Control-Request-Headers": "content-type",
+        },
     )
     assert status == 204
     assert (headers.get("access-control-allow-origin") == origin) is allowed

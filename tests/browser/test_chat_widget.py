@@ -7,6 +7,8 @@ import re
 
 import pytest
 
+pytestmark = pytest.mark.browser
+
 ROLE_PAYLOAD = '/inform_role{"user_role":"parent_carer"}'
 
 
@@ -14,10 +16,13 @@ ROLE_PAYLOAD = '/inform_role{"user_role":"parent_carer"}'
 def role_question(fake_rasa):
     fake_rasa.say(
         "I'm worried about my son",
-        {"text": "Who are you?", "buttons": [
-            {"title": "I'm a young person", "payload": '/inform_role{"user_role":"young_person"}'},
-            {"title": "I'm a parent or carer", "payload": ROLE_PAYLOAD},
-        ]},
+        {
+            "text": "Who are you?",
+            "buttons": [
+                {"title": "I'm a young person", "payload": '/inform_role{"user_role":"young_person"}'},
+                {"title": "I'm a parent or carer", "payload": ROLE_PAYLOAD},
+            ],
+        },
     )
     fake_rasa.say(ROLE_PAYLOAD, {"text": "Thank you. Where do you live?"})
     return fake_rasa
@@ -118,15 +123,19 @@ def test_a_reload_keeps_the_conversation_in_the_same_tab(web, fake_rasa, open_pa
     assert [entry["who"] for entry in log] == ["user", "bot"]
 
 
-def test_area_from_the_page_reaches_rasa_once_before_the_first_message(web, fake_rasa, open_page, chat) -> None:
+def test_area_from_the_page_reaches_rasa_once_before_the_first_message(
+    web, fake_rasa, open_page, chat
+) -> None:
     page, _ = open_page()
     page.goto(web.url + "/?area=durham")
     talk = chat(page)
     talk.send("hi")
     talk.send("my daughter goes missing at weekends")
     assert fake_rasa.events == [
-        {"sender": fake_rasa.received[0]["sender"],
-         "events": [{"event": "slot", "name": "area", "value": "durham"}]}
+        {
+            "sender": fake_rasa.received[0]["sender"],
+            "events": [{"event": "slot", "name": "area", "value": "durham"}],
+        }
     ]
 
 
@@ -135,3 +144,20 @@ def test_without_an_area_nothing_is_set(web, fake_rasa, open_page, chat) -> None
     page.goto(web.url + "/")
     chat(page).send("hi")
     assert fake_rasa.events == []
+
+
+def test_start_again_while_a_reply_is_coming_leaves_no_error_behind(web, fake_rasa, open_page, chat) -> None:
+    fake_rasa.say("slow", {"text": "first"}, {"text": "second"}, pauses=[0, 3.0])
+    fake_rasa.say("/restart", {"text": "OK, let's start again."})
+    page, _ = open_page()
+    page.goto(web.url + "/")
+    page.get_by_test_id("chat-input").fill("slow")
+    page.get_by_test_id("chat-send").click()
+    page.get_by_test_id("chat-log").get_by_text("first", exact=True).wait_for()
+    page.get_by_role("button", name="Start again").click()
+    talk = chat(page)
+    talk.wait_idle()
+    page.wait_for_timeout(300)
+    assert talk.log_text().strip().endswith("OK, let's start again.")
+    assert page.get_by_test_id("chat-log").locator(".hoth-msg--error, .hoth-msg--note").count() == 0
+    assert "first" not in talk.log_text()

@@ -9,6 +9,8 @@ from sanic import Sanic, response
 
 from bot.web.server import ThreadedServer
 
+pytestmark = pytest.mark.browser
+
 _numbers = itertools.count(1)
 
 PARTNER_PAGE = """<!doctype html>
@@ -46,7 +48,9 @@ def partner_site(make_web, free_port_factory):
     server.stop()
 
 
-def test_one_script_tag_mounts_the_chat_quick_exit_and_help_now(partner_site, fake_rasa, open_page, chat) -> None:
+def test_one_script_tag_mounts_the_chat_quick_exit_and_help_now(
+    partner_site, fake_rasa, open_page, chat
+) -> None:
     page, watch = open_page()
     page.goto(partner_site.url + "/")
     for testid in ["quick-exit", "chat-input", "chat-send", "chat-log", "help-now"]:
@@ -66,7 +70,9 @@ def test_one_script_tag_mounts_the_chat_quick_exit_and_help_now(partner_site, fa
     assert watch.outside_requests == []
 
 
-def test_quick_exit_on_the_partnership_page_clears_only_the_chat(partner_site, fake_rasa, open_page, exit_url) -> None:
+def test_quick_exit_on_the_partnership_page_clears_only_the_chat(
+    partner_site, fake_rasa, open_page, exit_url
+) -> None:
     page, _ = open_page()
     page.goto(partner_site.url + "/about")
     page.evaluate("sessionStorage.setItem('partner-own-key', 'kept')")
@@ -84,7 +90,9 @@ def test_quick_exit_on_the_partnership_page_clears_only_the_chat(partner_site, f
     assert keys == ["partner-own-key"]  # the chat's keys are gone, the site's own are not touched
 
 
-def test_a_site_that_is_not_allowed_cannot_use_the_chat_api(make_web, fake_rasa, open_page, free_port_factory) -> None:
+def test_a_site_that_is_not_allowed_cannot_use_the_chat_api(
+    make_web, fake_rasa, open_page, free_port_factory
+) -> None:
     chat_server = make_web()  # no CORS origins configured
     port = free_port_factory()
     app = Sanic(f"partner_{next(_numbers)}", env_prefix=None)

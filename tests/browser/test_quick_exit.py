@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+pytestmark = pytest.mark.browser
+
 STORAGE_STATE = """() => ({
   session: Object.keys(sessionStorage),
   local: Object.keys(localStorage),
@@ -50,7 +52,12 @@ def test_quick_exit_hides_the_page_and_clears_the_chat_even_before_the_neutral_s
     # The neutral site answers "204 No Content", so the browser stays on this
     # document and the test can look at what quick exit did to it.
     exits = []
-    page.route("https://www.bbc.co.uk/**", lambda route: (exits.append(route.request.url), route.fulfill(status=204)))
+
+    def no_content(route) -> None:
+        exits.append(route.request.url)
+        route.fulfill(status=204)
+
+    page.route("https://www.bbc.co.uk/**", no_content)
     page.get_by_test_id("quick-exit").click()
     page.wait_for_function("() => getComputedStyle(document.body).display === 'none'")
     assert page.evaluate("document.querySelector('[data-testid=chat-log]').textContent") == ""

@@ -6,6 +6,8 @@ import pytest
 
 from bot.directory import load_directory
 
+pytestmark = pytest.mark.browser
+
 
 def front_door_phones(area: str) -> list[str]:
     directory = load_directory()

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+pytestmark = pytest.mark.browser
+
 PAYLOADS = [
     "<img src=x onerror=alert(1)>",
     "<script>alert(2)</script>",
@@ -55,9 +57,9 @@ def test_only_allow_listed_https_sites_become_links(web, fake_rasa, open_page, c
         "links",
         {
             "text": "Try https://www.childline.org.uk/info/, [NSPCC](https://www.nspcc.org.uk/) "
-                    "or fearless.org. Not https://evil.example/x, https://childline.org.uk.evil.example/, "
-                    "https://evilchildline.org.uk/, [looks safe](https://evil.example/) "
-                    "or https://user@www.childline.org.uk@evil.example/."
+            "or fearless.org. Not https://evil.example/x, https://childline.org.uk.evil.example/, "
+            "https://evilchildline.org.uk/, [looks safe](https://evil.example/) "
+            "or https://user@www.childline.org.uk@evil.example/."
         },
     )
     page, _ = open_page()

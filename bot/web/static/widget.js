@@ -524,10 +524,18 @@
     }
     var controller = new AbortController();
     controllers.push(controller);
+    var timedOut = false;
     var watchdog = null;
     function arm() {
       window.clearTimeout(watchdog);
-      watchdog = window.setTimeout(function () { controller.abort(); }, REPLY_WATCHDOG_MS);
+      watchdog = window.setTimeout(function () {
+        timedOut = true;
+        controller.abort();
+      }, REPLY_WATCHDOG_MS);
+    }
+    // Cancelled by quick exit or "Start again" (not by the watchdog): say nothing more.
+    function cancelled() {
+      return exiting || (controller.signal.aborted && !timedOut);
     }
     var replies = 0;
     setBusy(true);
@@ -543,15 +551,17 @@
     }).then(function (resp) {
       if (!resp.ok) {
         return resp.json().catch(function () { return {}; }).then(function (data) {
-          show({ who: "error", text: typeof data.message === "string" ? data.message : SAFE_ERROR });
-          replies += 1;
+          if (!cancelled()) {
+            show({ who: "error", text: typeof data.message === "string" ? data.message : SAFE_ERROR });
+            replies += 1;
+          }
         });
       }
       if (carriesArea) {
         storeSet(KEY_AREA_SENT, "1");
       }
       return readLines(resp, function (line) {
-        if (!line.trim() || exiting) {
+        if (!line.trim() || cancelled()) {
           return;
         }
         var entry;
@@ -566,7 +576,7 @@
         }
       }, arm);
     }).catch(function () {
-      if (!exiting) {
+      if (!cancelled()) {
         show({ who: "error", text: SAFE_ERROR });
         replies += 1;
       }
@@ -576,8 +586,8 @@
       if (i >= 0) {
         controllers.splice(i, 1);
       }
-      if (exiting) {
-        return;
+      if (cancelled()) {
+        return; // whoever cancelled owns the state now
       }
       setBusy(false);
       if (!replies && message !== "/restart") {

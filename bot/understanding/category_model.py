@@ -1,0 +1,58 @@
+"""A statistical category classifier that complements the knowledge-file rules.
+
+The rules are precise and explainable but only know the phrasings someone
+wrote down. This model learns from the labelled descriptions in
+``data/nlu/concern_*.yml`` (each block carries ``metadata: hoth_category``)
+and adds a category the rules missed only when it is confident. It never
+removes a category the rules found, and never adds one the rules saw
+denied ("he hasn't gone missing").
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import FeatureUnion, make_pipeline
+
+from bot.vocabulary import CATEGORIES
+
+NONE = "none"
+LABELS = (*CATEGORIES, NONE)
+
+
+class CategoryModelError(ValueError):
+    """The training data cannot train the model."""
+
+
+@dataclass
+class CategoryModel:
+    """Word and character n-grams into a multinomial logistic regression."""
+
+    pipeline: object
+    classes: tuple[str, ...]
+
+    @classmethod
+    def train(cls, texts: Sequence[str], labels: Sequence[str], seed: int = 42) -> CategoryModel:
+        unknown = sorted(set(labels) - set(LABELS))
+        if unknown:
+            raise CategoryModelError(f"unknown category labels {unknown}; use {LABELS}")
+        if len(set(labels)) < 2:
+            raise CategoryModelError("the category model needs examples of at least two categories")
+        features = FeatureUnion(
+            [
+                ("words", TfidfVectorizer(ngram_range=(1, 2), min_df=1, sublinear_tf=True)),
+                ("chars", TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5), min_df=2, sublinear_tf=True)),
+            ]
+        )
+        classifier = LogisticRegression(C=8.0, max_iter=2000, random_state=seed)
+        pipeline = make_pipeline(features, classifier)
+        pipeline.fit(list(texts), list(labels))
+        return cls(pipeline=pipeline, classes=tuple(pipeline.classes_))
+
+    def scores(self, text: str) -> dict[str, float]:
+        """Probability of each category (and of none) for a prepared text."""
+        probabilities = self.pipeline.predict_proba([text])[0]
+        return {label: float(p) for label, p in zip(self.classes, probabilities)}
