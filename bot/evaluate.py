@@ -257,7 +257,9 @@ def score(results: Sequence[Result], cases: Sequence[Case]) -> dict[str, Any]:
         )
         if with_contacts
         else 1.0,
-        "emergency_recall": round(sum(got(r, "urgency") == "emergency" for r in emergencies) / len(emergencies), 3)
+        "emergency_recall": round(
+            sum(got(r, "urgency") == "emergency" for r in emergencies) / len(emergencies), 3
+        )
         if emergencies
         else 1.0,
         "false_emergency_rate": round(sum(got(r, "urgency") == "emergency" for r in others) / len(others), 3)
@@ -306,7 +308,9 @@ def _table(metrics: dict[str, Any], title: str) -> str:
         if target is not None:
             mark = "  ok" if metrics[key] >= target else f"  BELOW {target}"
         elif key == "false_emergency_rate":
-            mark = "  ok" if metrics[key] <= MAX_FALSE_EMERGENCY_RATE else f"  ABOVE {MAX_FALSE_EMERGENCY_RATE}"
+            mark = (
+                "  ok" if metrics[key] <= MAX_FALSE_EMERGENCY_RATE else f"  ABOVE {MAX_FALSE_EMERGENCY_RATE}"
+            )
         lines.append(f"  {key:<24} {metrics[key]:>6}{mark}")
     lines.append(f"  {'category':<26} {'P':>6} {'R':>6} {'F1':>6} {'n':>4}")
     for category, row in metrics["per_category"].items():
@@ -387,10 +391,14 @@ def main(argv: list[str], command: str = "evaluate") -> int:
             evaluate(cases, url, token, args.concurrency, args.timeout, progress=not args.no_progress)
         )
     except aiohttp.ClientError as error:
-        print(f"error: cannot reach the assistant at {url}: {error}. Start it with `make run`.", file=sys.stderr)
+        print(
+            f"error: cannot reach the assistant at {url}: {error}. Start it with `make run`.", file=sys.stderr
+        )
         return 2
     if results and all(r.error for r in results):
-        print(f"error: no case could run against {url}: {results[0].error}. Is `make run` up?", file=sys.stderr)
+        print(
+            f"error: no case could run against {url}: {results[0].error}. Is `make run` up?", file=sys.stderr
+        )
         return 2
     report = {"all": score(results, cases)}
     for split in sorted({c.split for c in cases}):

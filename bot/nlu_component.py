@@ -76,7 +76,14 @@ def entities_for(analysis: Analysis) -> list[dict[str, Any]]:
     if _other_role_answer(analysis):
         found.append(("role_guess", "community_member"))
     return [
-        {"entity": name, "value": value, "start": 0, "end": 0, "confidence_entity": 1.0, "extractor": EXTRACTOR}
+        {
+            "entity": name,
+            "value": value,
+            "start": 0,
+            "end": 0,
+            "confidence_entity": 1.0,
+            "extractor": EXTRACTOR,
+        }
         for name, value in found
     ]
 

@@ -31,7 +31,11 @@ def now_in_london() -> datetime:
 
 
 def triage_record(
-    role: str | None, area: str | None, assessment: Assessment, contacts: Sequence[str], urgency: str | None = None
+    role: str | None,
+    area: str | None,
+    assessment: Assessment,
+    contacts: Sequence[str],
+    urgency: str | None = None,
 ) -> dict:
     """The `triage` slot value (CONTRACT.md)."""
     return {
@@ -83,7 +87,12 @@ def build_advice(
     )
     names = {cid: category.short for cid, category in knowledge.categories.items()}
     messages = compose_advice(
-        role, assessment.categories, sign_phrases(assessment.signs, knowledge), assessment.urgency, routes, names
+        role,
+        assessment.categories,
+        sign_phrases(assessment.signs, knowledge),
+        assessment.urgency,
+        routes,
+        names,
     )
     latest_terms = turns[-1].language_terms if turns else ()
     notes = language_notes(latest_terms, role, knowledge)

@@ -35,7 +35,9 @@ SHORT_ANSWER_WORDS = 6
 _YES = re.compile(
     r"^(yes|yeah|yea|yep|yup|yh|ye|aye|ya|correct|i think so|i believe so|definitely|absolutely|sadly yes)\b"
 )
-_NO = re.compile(r"^(no|nope|nah|naw|not really|not right now|not at the moment|not now|no one|nobody|not that i know)\b")
+_NO = re.compile(
+    r"^(no|nope|nah|naw|not really|not right now|not at the moment|not now|no one|nobody|not that i know)\b"
+)
 _UNSURE = re.compile(
     r"^(not sure|unsure|i'm not sure|i don't know|don't know|dunno|no idea|maybe|possibly|might be|"
     r"i'm unsure|hard to say|can't say|not certain)\b"
@@ -300,7 +302,9 @@ def analyse(
     ages = _ages(text, knowledge)
     under_13 = any(age < 13 for age in ages)
     sexual = bool(_SEXUAL.search(text)) and not _negated(text, _SEXUAL.search(text).start())
-    if under_13 and (sexual or "sexual_exploitation" in categories or "harmful_sexual_behaviour" in categories):
+    if under_13 and (
+        sexual or "sexual_exploitation" in categories or "harmful_sexual_behaviour" in categories
+    ):
         urgent.append("under_13_sexual")
         if "harmful_sexual_behaviour" not in categories:
             categories.add("sexual_exploitation")
@@ -315,7 +319,9 @@ def analyse(
     if category_model is not None and len(words(text)) >= MODEL_MIN_WORDS:
         scores = category_model.scores(text)
         model_categories = tuple(
-            c for c in CATEGORIES if scores.get(c, 0.0) >= threshold and c not in denied and c not in categories
+            c
+            for c in CATEGORIES
+            if scores.get(c, 0.0) >= threshold and c not in denied and c not in categories
         )
         categories.update(model_categories)
 
@@ -350,7 +356,9 @@ def analyse(
     )
 
 
-_FEMALE = re.compile(r"\b(she|her|hers|herself|girl|girls|daughter|niece|granddaughter|sister|stepdaughter|gf|girlfriend)\b")
+_FEMALE = re.compile(
+    r"\b(she|her|hers|herself|girl|girls|daughter|niece|granddaughter|sister|stepdaughter|gf|girlfriend)\b"
+)
 _MALE = re.compile(r"\b(he|him|his|himself|boy|boys|lad|lads|son|nephew|grandson|brother|stepson)\b")
 _GENDERED_SIGNS = ("older_associates", "taxis_hotels")
 
@@ -362,7 +370,10 @@ def _gendered_exploitation(text: str, signs: list[str], categories: set[str]) ->
     names the more common pattern for the child described, and says these
     are possible signs, never a finding.
     """
-    if not any(s in signs for s in _GENDERED_SIGNS) or {"sexual_exploitation", "criminal_exploitation"} & categories:
+    if (
+        not any(s in signs for s in _GENDERED_SIGNS)
+        or {"sexual_exploitation", "criminal_exploitation"} & categories
+    ):
         return
     female = len(_FEMALE.findall(text))
     male = len(_MALE.findall(text))

@@ -44,7 +44,10 @@ class CategoryModel:
         features = FeatureUnion(
             [
                 ("words", TfidfVectorizer(ngram_range=(1, 2), min_df=1, sublinear_tf=True)),
-                ("chars", TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5), min_df=2, sublinear_tf=True)),
+                (
+                    "chars",
+                    TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5), min_df=2, sublinear_tf=True),
+                ),
             ]
         )
         classifier = LogisticRegression(C=8.0, max_iter=2000, random_state=seed)
@@ -55,4 +58,4 @@ class CategoryModel:
     def scores(self, text: str) -> dict[str, float]:
         """Probability of each category (and of none) for a prepared text."""
         probabilities = self.pipeline.predict_proba([text])[0]
-        return {label: float(p) for label, p in zip(self.classes, probabilities)}
+        return {label: float(p) for label, p in zip(self.classes, probabilities, strict=True)}

@@ -137,7 +137,9 @@ def _load_taxonomy(path: Path) -> dict[str, Any]:
     if set(raw_categories) != set(CATEGORIES):
         missing = sorted(set(CATEGORIES) - set(raw_categories))
         extra = sorted(set(raw_categories) - set(CATEGORIES))
-        raise KnowledgeError(f"{name}: categories must be exactly {CATEGORIES}; missing {missing}, unknown {extra}")
+        raise KnowledgeError(
+            f"{name}: categories must be exactly {CATEGORIES}; missing {missing}, unknown {extra}"
+        )
     categories = {}
     for cid in CATEGORIES:
         entry = raw_categories[cid]
@@ -244,7 +246,9 @@ def _load_places(path: Path) -> Places:
     answers = _mapping(data, "answers", name)
     for section, value in (("areas", areas), ("answers", answers)):
         if set(value) - set(AREAS):
-            raise KnowledgeError(f"{name}: {section} has unknown areas {sorted(set(value) - set(AREAS))}; use {AREAS}")
+            raise KnowledgeError(
+                f"{name}: {section} has unknown areas {sorted(set(value) - set(AREAS))}; use {AREAS}"
+            )
     ambiguous = data.get("ambiguous") or []
     if not isinstance(ambiguous, list):
         raise KnowledgeError(f"{name}: 'ambiguous' must be a list of place names")

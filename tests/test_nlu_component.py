@@ -1,0 +1,64 @@
+"""HothAnnotator: entities are ids only, and safety decides the intent."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.nlu_component import EMERGENCY_CONFIDENCE, decide_intent, entities_for
+from bot.understanding.analyse import analyse
+
+
+@pytest.mark.parametrize(
+    "text, classifier, expected",
+    [
+        # Danger now wins over any classifier guess.
+        ("theyve got a knife and wont let me leave", "greet", "emergency"),
+        ("im at a party and these men wont let me leave", "describe_concern", "emergency"),
+        # A short yes answers the danger question.
+        ("yes he's in the room now with two men", "describe_concern", "affirm"),
+        ("yes his train goes in 20 minutes", "inform", "affirm"),
+        # The classifier's emergency, contradicted by the message, is not trusted.
+        ("no im at a friends tonight", "emergency", "deny"),
+        ("not sure, she isn't answering", "emergency", "dont_know"),
+        # A disclosure is never small talk.
+        ("I'm being forced to have sex and I'm only 12", "greet", "disclose_abuse"),
+        ("hi, he makes me have sex with his mates", "greet", "disclose_abuse"),
+        # Signs in a message the classifier took for chit-chat make it a description.
+        ("hello, my son keeps coming home with cash and a second phone", "greet", "describe_concern"),
+    ],
+)
+def test_decide_intent(text, classifier, expected):
+    assert decide_intent(classifier, 0.6, analyse(text)) == expected
+
+
+def test_a_confident_classifier_emergency_stands():
+    analysis = analyse("please help he is outside")
+    assert decide_intent("emergency", EMERGENCY_CONFIDENCE, analysis) in {None, "emergency"}
+
+
+def test_ordinary_answers_keep_their_intent():
+    assert decide_intent("inform", 0.9, analyse("I'm his mum")) is None
+    assert decide_intent("deny", 0.9, analyse("no, he's at home")) is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "my name is Jessica Thompson, call me on 07700 900123, I live at SN1 2AB and my son has a second phone",
+        "im 14 and he said hell leak my pics unless i send more, my email is jess@example.com",
+    ],
+)
+def test_entities_carry_ids_only_never_the_words(text):
+    entities = entities_for(analyse(text))
+    assert entities
+    for entity in entities:
+        assert entity["value"] not in text  # no value is a copy of the person's words
+        assert entity["start"] == entity["end"] == 0
+        assert set(entity) == {"entity", "value", "start", "end", "confidence_entity", "extractor"}
+
+
+def test_an_unknown_short_role_answer_means_someone_else():
+    names = {(e["entity"], e["value"]) for e in entities_for(analyse("gym owner"))}
+    assert ("role_guess", "community_member") in names
+    names = {(e["entity"], e["value"]) for e in entities_for(analyse("I'm his mum"))}
+    assert ("user_role", "parent_carer") in names and not any(n == "role_guess" for n, _ in names)
