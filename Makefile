@@ -18,19 +18,22 @@ PYTHON310 ?= $(shell command -v python3.10 2>/dev/null || \
 INSTALL_STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
 TRAIN_INPUTS  := config.yml domain.yml $(shell find data -name '*.yml' 2>/dev/null | sort) \
 	$(wildcard bot/nlu_component.py bot/understanding/*.py)
-MODEL_STAMP   := models/.trained
+MODEL         := models/hoth.tar.gz
 
-.PHONY: help install train run test lint validate unit e2e stories evaluate bench report browser-deps clean
+.PHONY: help install check-python train run test lint validate unit e2e stories evaluate bench browser-deps clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
 
 install: $(INSTALL_STAMP) ## create .venv with Python 3.10 and install (quick when nothing changed)
 
-$(INSTALL_STAMP): pyproject.toml
+check-python: ## say clearly if no Python 3.10 is available
 	@if [ -z "$(PYTHON310)" ] || ! "$(PYTHON310)" -c 'import sys; sys.exit(sys.version_info[:2] != (3, 10))' 2>/dev/null; then \
 	  echo "error: Python 3.10 not found (Rasa 3.6 needs >=3.8,<3.11). Install it (pyenv install 3.10.13) or set PYTHON310=/path/to/python3.10" >&2; \
 	  exit 1; fi
+
+$(INSTALL_STAMP): pyproject.toml
+	@$(MAKE) --no-print-directory check-python
 	@[ -x $(PY) ] || { echo "creating $(VENV) with $(PYTHON310)"; "$(PYTHON310)" -m venv $(VENV); }
 	@echo "installing dependencies into $(VENV) (first time: a few minutes)"
 	@$(PY) -m pip install -q --upgrade "pip<25" 2>&1 | grep -v "is ignored" || true
@@ -41,16 +44,19 @@ $(INSTALL_STAMP): pyproject.toml
 .env:
 	@cp .env.example .env && echo "created .env from .env.example"
 
-train: $(MODEL_STAMP) ## train a model if data, config or domain changed
+train: $(MODEL) ## train a model if data, config or domain changed
 
-$(MODEL_STAMP): $(INSTALL_STAMP) $(TRAIN_INPUTS)
+$(MODEL): $(INSTALL_STAMP) $(TRAIN_INPUTS)
+	@mkdir -p var models
 	@echo "training (data, config or domain changed)"
-	@start=$$(date +%s); $(RASA) train --quiet --out models --fixed-model-name hoth 2>&1 | grep -vE "is ignored|^$$" || true; \
-	  [ -f models/hoth.tar.gz ] || { echo "error: training failed" >&2; exit 1; }; \
+	@rm -f $@; start=$$(date +%s); \
+	  $(RASA) train --quiet --out models --fixed-model-name hoth > var/train.log 2>&1 \
+	  || { tail -30 var/train.log >&2; echo "error: training failed (full log: var/train.log)" >&2; exit 1; }; \
+	  [ -f $@ ] || { echo "error: training produced no model (see var/train.log)" >&2; exit 1; }; \
 	  echo "trained in $$(( $$(date +%s) - start )) s"
 	@touch $@
 
-run: $(INSTALL_STAMP) .env $(MODEL_STAMP) ## start action server, Rasa and the web page (Ctrl-C stops all)
+run: $(INSTALL_STAMP) .env $(MODEL) ## start action server, Rasa and the web page (Ctrl-C stops all)
 	@$(PY) -m bot run
 
 lint: $(INSTALL_STAMP) ## ruff
@@ -64,7 +70,7 @@ validate: $(INSTALL_STAMP) ## rasa data validate + knowledge files
 unit: $(INSTALL_STAMP) ## unit tests (no trained model needed)
 	@$(PY) -m pytest -q -m "not e2e and not browser"
 
-stories: $(MODEL_STAMP) ## rasa test on the test stories
+stories: $(MODEL) ## rasa test on the test stories
 	@$(RASA) test core --stories tests --fail-on-prediction-errors --out results --quiet 2>&1 | grep -vE "is ignored" ; \
 	  test $${PIPESTATUS[0]} -eq 0
 
@@ -74,7 +80,7 @@ browser-deps: ## Debian chromium and axe-core for the browser tests
 	  || { echo "error: could not install chromium (apt-get install chromium)" >&2; exit 1; }; }
 	@if [ -f package-lock.json ] && [ ! -d node_modules ]; then npm ci --no-audit --no-fund --silent; fi
 
-e2e: $(MODEL_STAMP) browser-deps ## end-to-end and browser tests against the real servers
+e2e: $(MODEL) browser-deps ## end-to-end and browser tests against the real servers
 	@$(PY) -m pytest -q -m "e2e or browser"
 
 evaluate: $(INSTALL_STAMP) ## evaluate the dev set against a running assistant (make run first)
@@ -93,4 +99,4 @@ test: ## everything a release needs: lint, validation, unit, training, stories, 
 	@$(MAKE) --no-print-directory e2e
 
 clean: ## remove trained models, results and caches (keeps .venv and .env)
-	rm -rf models/*.tar.gz $(MODEL_STAMP) results .pytest_cache .ruff_cache
+	rm -rf models/*.tar.gz results .pytest_cache .ruff_cache
