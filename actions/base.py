@@ -56,6 +56,20 @@ def conversation_turns(tracker: Tracker) -> list[Turn]:
     return turns
 
 
+def language_terms_since_advice(tracker: Tracker) -> list[str]:
+    """Victim-blaming terms used since the advice was last given (each noted once)."""
+    terms: list[str] = []
+    for event in reversed(tracker.events or []):
+        if event.get("event") in SESSION_BOUNDARIES:
+            break
+        if event.get("event") == "action" and event.get("name") == "action_give_advice":
+            break
+        if event.get("event") == "user":
+            entities = (event.get("parse_data") or {}).get("entities") or []
+            terms += [e["value"] for e in entities if e.get("entity") == "language_term"]
+    return list(dict.fromkeys(reversed(terms)))
+
+
 def latest_entity(tracker: Tracker, name: str) -> str | None:
     for entity in (tracker.latest_message or {}).get("entities") or []:
         if entity.get("entity") == name and isinstance(entity.get("value"), str):

@@ -9,7 +9,15 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.base import GuardedAction, conversation_turns, directory, knowledge, latest_entity, settings
+from actions.base import (
+    GuardedAction,
+    conversation_turns,
+    directory,
+    knowledge,
+    language_terms_since_advice,
+    latest_entity,
+    settings,
+)
 from bot.outcomes.model import Outcome, today
 from bot.outcomes.recorder import get_recorder
 from bot.triage import build_advice, emergency_record
@@ -75,6 +83,7 @@ class ActionGiveAdvice(GuardedAction):
             in_danger=tracker.get_slot("in_danger"),
             directory=directory(),
             knowledge=knowledge(),
+            language_terms=language_terms_since_advice(tracker),
         )
         for message in advice.messages:
             dispatcher.utter_message(text=message)

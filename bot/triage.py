@@ -72,6 +72,7 @@ def build_advice(
     in_danger: str | None,
     directory: Directory,
     knowledge: Knowledge,
+    language_terms: Sequence[str] = (),
     now: datetime | None = None,
 ) -> Advice:
     """The advice messages, the triage record and the routes for a conversation."""
@@ -94,8 +95,7 @@ def build_advice(
         routes,
         names,
     )
-    latest_terms = turns[-1].language_terms if turns else ()
-    notes = language_notes(latest_terms, role, knowledge)
+    notes = language_notes(language_terms, role, knowledge)
     if notes:
         # The concern first, then the wording, briefly (SAFETY.md section 4).
         messages = messages[:2] + notes + messages[2:]

@@ -182,3 +182,20 @@ def test_information_answer_uses_the_taxonomy_definition():
     )
     assert "county lines" in messages[0]["text"].lower()
     assert "worried about a particular child" in messages[-1]["text"]
+
+
+def test_a_blaming_word_in_the_opening_gets_the_better_term_once():
+    events = [
+        user("describe_concern", hoth_category="sexual_exploitation", language_term="child_prostitute"),
+        user("inform", area="durham"),
+        user("deny", danger_answer="no"),
+    ]
+    messages, _ = run(ActionGiveAdvice(), events, {"user_role": "parent_carer", "area": "durham"})
+    texts = [m["text"] for m in messages]
+    noted = [t for t in texts if "child sexual exploitation" in t and "instead" in t]
+    assert len(noted) == 1
+    # The concern comes first, the wording after it.
+    assert texts.index(noted[0]) >= 1
+    again = events + [{"event": "action", "name": "action_give_advice"}, user("describe_concern")]
+    messages, _ = run(ActionGiveAdvice(), again, {"user_role": "parent_carer", "area": "durham"})
+    assert not any("instead" in m["text"] for m in messages)
