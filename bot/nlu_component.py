@@ -105,6 +105,7 @@ def _other_role_answer(analysis: Analysis) -> bool:
         and analysis.area is None
         and analysis.answer is None
         and 0 < analysis.word_count <= 5
+        and analysis.understood
         and not (analysis.signs or analysis.topics or analysis.question or analysis.danger_now)
     )
 
@@ -113,6 +114,9 @@ def decide_intent(intent: str | None, confidence: float, analysis: Analysis) -> 
     """The intent to use, or None to keep the classifier's."""
     if analysis.danger_now:
         return "emergency"
+    if not analysis.understood:
+        # Nothing recognisable: the fallback, which carries 999 and Childline.
+        return "nlu_fallback"
     if analysis.answer == "yes" and analysis.word_count <= SHORT_ANSWER:
         return "affirm"
     if intent == "emergency":

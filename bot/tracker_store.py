@@ -199,6 +199,17 @@ def _redis_kwargs(host: str | None, kwargs: dict[str, Any]) -> dict[str, Any]:
     return {**found, **kwargs}
 
 
+def whole_seconds(value: Any) -> int | None:
+    """An expiry as the whole number of seconds redis-py accepts; ``None`` when unset or under 1 s."""
+    if value is None or isinstance(value, bool):
+        return None
+    try:
+        seconds = int(float(value))
+    except (TypeError, ValueError, OverflowError):
+        return None
+    return seconds if seconds >= 1 else None
+
+
 class RedactingRedisTrackerStore(_Redacting, RedisTrackerStore):
     """Rasa's Redis store, keeping each tracker without message text and only for ``record_exp`` seconds.
 
@@ -215,9 +226,8 @@ class RedactingRedisTrackerStore(_Redacting, RedisTrackerStore):
         **kwargs: Any,
     ) -> None:
         options = _redis_kwargs(host, kwargs)
-        # Never keep a conversation without an expiry, whatever the configuration
-        # says; redis-py wants whole seconds.
-        expiry = int(float(record_exp)) if record_exp and float(record_exp) >= 1 else DEFAULT_RECORD_EXP
+        # Never keep a conversation without an expiry, whatever the configuration says.
+        expiry = whole_seconds(record_exp) or DEFAULT_RECORD_EXP
         super().__init__(domain, record_exp=expiry, **options)  # type: ignore[arg-type]
         self._configure(trusted_extractors)
         self._fallback = RedactingInMemoryTrackerStore(domain, trusted_extractors=self.trusted_extractors)
@@ -235,7 +245,11 @@ class RedactingRedisTrackerStore(_Redacting, RedisTrackerStore):
     async def save(self, tracker: DialogueStateTracker, timeout: float | None = None) -> None:
         redacted = self.redacted(tracker)
         try:
-            await super().save(redacted, timeout)
+            # Rasa hands `timeout` (and `record_exp`) to redis-py's `SET ... ex=`,
+            # which refuses a float such as 1800.0 with a DataError: the
+            # conversation would then never reach Redis.
+            expiry = whole_seconds(timeout) or whole_seconds(self.record_exp) or DEFAULT_RECORD_EXP
+            await super().save(redacted, expiry)
         except redis.exceptions.RedisError as exc:
             logger.error(
                 "Redis tracker store unavailable (%s); keeping the conversation in memory", type(exc).__name__

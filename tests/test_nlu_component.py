@@ -25,6 +25,11 @@ from bot.understanding.analyse import analyse
         ("hi, he makes me have sex with his mates", "greet", "disclose_abuse"),
         # Signs in a message the classifier took for chit-chat make it a description.
         ("hello, my son keeps coming home with cash and a second phone", "greet", "describe_concern"),
+        # Keyboard-mashing reaches the fallback (999 and Childline), but short real answers do not.
+        ("asdkjh qwe zzz", "inform", "nlu_fallback"),
+        ("gym owner", "inform", None),
+        ("consett", "inform", None),
+        ("15", "inform", None),
     ],
 )
 def test_decide_intent(text, classifier, expected):

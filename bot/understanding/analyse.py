@@ -22,7 +22,7 @@ NEGATIONS = frozenset(
 )
 # Uncertainty is not denial: "not sure if he's carrying a knife" keeps the sign.
 UNCERTAIN = re.compile(
-    r"\b(not sure|unsure|don't know (if|whether|why|how|what)|no idea (if|whether)|wonder|not certain|"
+    r"\b(not sure|unsure|don't know|no idea (if|whether)|wonder|not certain|"
     r"not only|can't tell (if|whether))\b"
 )
 NEGATION_WINDOW = 6
@@ -31,6 +31,7 @@ NEGATION_WINDOW = 6
 MODEL_MIN_WORDS = 6
 MODEL_THRESHOLD = 0.5
 SHORT_ANSWER_WORDS = 6
+COMMON_WORD_COUNT = 100
 
 _YES = re.compile(
     r"^(yes|yeah|yea|yep|yup|yh|ye|aye|ya|correct|i think so|i believe so|definitely|absolutely|sadly yes)\b"
@@ -71,6 +72,7 @@ class Analysis:
     flags: tuple[str, ...] = field(default=())
     model_categories: tuple[str, ...] = field(default=())
     word_count: int = 0
+    understood: bool = True
 
     @property
     def has_concern(self) -> bool:
@@ -87,7 +89,7 @@ class Speller:
     def __init__(self, vocabulary: frozenset[str]) -> None:
         from spellchecker import SpellChecker
 
-        self._english = SpellChecker(distance=1).word_frequency.dictionary
+        self.english = SpellChecker(distance=1).word_frequency.dictionary
         self._vocabulary = vocabulary
         self._index: dict[str, str] = {}
         for word in sorted(vocabulary):
@@ -99,7 +101,7 @@ class Speller:
         return {word[:i] + word[i + 1 :] for i in range(len(word))}
 
     def correct(self, token: str) -> str:
-        if len(token) < 5 or token in self._vocabulary or token in self._english or not token.isalpha():
+        if len(token) < 5 or token in self._vocabulary or token in self.english or not token.isalpha():
             return token
         for variant in [token, *sorted(self._deletes(token))]:
             candidate = self._index.get(variant)
@@ -117,7 +119,7 @@ def prepare(text: str, knowledge: Knowledge) -> str:
     """Normalise and correct typos in ``text``."""
     speller = _speller(knowledge)
     normal = normalise(text)
-    return re.sub(r"[a-z]{5,}", lambda m: speller.correct(m.group(0)), normal)
+    return re.sub(r"(?<![a-z'])[a-z]{5,}(?![a-z'])", lambda m: speller.correct(m.group(0)), normal)
 
 
 def _negated(text: str, start: int) -> bool:
@@ -250,6 +252,16 @@ def _danger_now(text: str, knowledge: Knowledge) -> bool:
     return False
 
 
+def _has_known_word(text: str, knowledge: Knowledge) -> bool:
+    """False for keyboard-mashing ("asdkjh qwe zzz"): no English or knowledge-file word."""
+    english = _speller(knowledge).english
+    tokens = [w.strip("'") for w in words(text)]
+    # Rare dictionary entries ("zzz", "hmm") do not count as words.
+    return any(
+        t.isdigit() or (english.get(t) or 0) >= COMMON_WORD_COUNT or t in knowledge.vocabulary for t in tokens if t
+    )
+
+
 def _said_not_in_danger(text: str, knowledge: Knowledge) -> bool:
     return any(p.search(text) for p in knowledge.danger.not_danger)
 
@@ -353,6 +365,7 @@ def analyse(
         flags=tuple(flags),
         model_categories=model_categories,
         word_count=len(words(text)),
+        understood=_has_known_word(text, knowledge),
     )
 
 

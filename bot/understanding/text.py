@@ -137,6 +137,9 @@ TOKEN_MAP = {
     "boi": "boy",
     "bredrin": "mate",
     "aswell": "as well",
+    "nife": "knife",
+    "nives": "knives",
+    "knif": "knife",
 }
 
 NUMBER_WORDS = {

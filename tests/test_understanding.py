@@ -1,0 +1,354 @@
+"""How the assistant reads one message: signs, categories, urgency, danger now, role and area.
+
+The messages are written the way people type: text-speak, misspellings,
+slang, negations, and everyday look-alikes that must not raise a concern.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+import yaml
+
+from bot.understanding.analyse import analyse
+from bot.understanding.knowledge import KNOWLEDGE_DIR, KnowledgeError, load_knowledge
+from bot.understanding.text import normalise
+
+
+def _urgency(message: str) -> str:
+    """The urgency one message alone would get (before any follow-up question)."""
+    result = analyse(message)
+    if result.danger_now:
+        return "emergency"
+    if result.urgent_reasons:
+        return "urgent"
+    if result.signs:
+        return "concern"
+    return "information"
+
+
+# --- categories -----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("message", "category"),
+    [
+        # criminal exploitation: slang, storing, carrying, running for others
+        ("a lad from school keeps asking me to carry bags to darlington for him, says ill get paid", "criminal_exploitation"),
+        ("i let this lad keep a bag at mine n he said not to look in it", "criminal_exploitation"),
+        ("there's a man giving my grandson lifts and money to drop parcels off", "criminal_exploitation"),
+        ("14M disclosed he's been running for older males, gets paid in trainers and food", "criminal_exploitation"),
+        ("he's always on the phone talking about shifts and the line", "criminal_exploitation"),
+        ("they won't let him leave until he's sold everything", "criminal_exploitation"),
+        ("the olders make us run food round the estate", "criminal_exploitation"),
+        # sexual exploitation: grooming, gifts, secrecy, solicitation
+        ("this man i met on discord says im really mature for 13 and says keep it between us", "sexual_exploitation"),
+        ("she comes back with vodka n her nails done", "sexual_exploitation"),
+        ("a man from the bus station says i can stay at his if i do favours", "sexual_exploitation"),
+        ("a man offered him money to meet up and have some fun", "sexual_exploitation"),
+        ("her 'boyfriend' passes her round his friends", "sexual_exploitation"),
+        ("an older friend sends her money for food and phone top-ups", "sexual_exploitation"),
+        ("a man keeps booking a room for his daughter and her friends, girls about 15", "sexual_exploitation"),
+        ("different men visiting the flat next door at all hours", "sexual_exploitation"),
+        ("im bein forsed to hav sex", "sexual_exploitation"),
+        # trafficking and labour
+        ("they moved her from manchester to a house near me", "trafficking"),
+        ("she cleans for them all day and they keep her passport", "trafficking"),
+        ("the man who brought me takes my wages from the car wash", "trafficking"),
+        ("she's been moved around several towns", "trafficking"),
+        ("I can hear banging from inside a trailer and a kid shouting", "trafficking"),
+        # missing
+        ("my friend hasnt been home in 2 days", "missing"),
+        ("YP 15M missing since 22:00 last night, phone off", "missing"),
+        ("13F off roll since September, no contact with anyone since", "missing"),
+        ("i ran off last night", "missing"),
+        ("Last time the police found her in a flat in Newcastle", "missing"),
+        # relationship abuse
+        ("my gf wants my location on all the time", "relationship_abuse"),
+        ("he tells me what to wear and who i can see and says no one else would want me", "relationship_abuse"),
+        ("she says she'll hurt herself if he goes out with his mates", "relationship_abuse"),
+        ("she'll dump me if i see my mates", "relationship_abuse"),
+        # harmful sexual behaviour
+        ("i showed some year 7s porn on my phone", "harmful_sexual_behaviour"),
+        ("boys in my class made a group chat where they rate girls", "harmful_sexual_behaviour"),
+        ("my son has been sending pictures of his private parts to girls in his class", "harmful_sexual_behaviour"),
+        ("a boy in year 10 made her touch him behind the leisure centre", "harmful_sexual_behaviour"),
+        ("lads keep making sexual comments at the girls", "harmful_sexual_behaviour"),
+        # radicalisation
+        ("my mate says muslims are taking over and we need to do something", "radicalisation"),
+        ("forums where they say women are the enemy and lads like me should get revenge", "radicalisation"),
+        ("16M sharing Islamic State nasheeds, talking about hijrah", "radicalisation"),
+        ("someone online is telling him it's his duty to go and fight abroad", "radicalisation"),
+        # youth violence
+        ("my mate just got stabbed outside the chippy", "youth_violence"),
+        ("ppl keep posting videos of fights, there's gonna be a massive one on friday with the other school", "youth_violence"),
+        ("There's a group outside our house with machetes", "youth_violence"),
+        ("they're going to stab him if he doesn't bring back £300", "youth_violence"),
+        ("A&E. 16M, second attendance this month with a slash wound", "youth_violence"),
+        ("hes carryin a nife", "youth_violence"),
+        # more phrasings of the same phenomena
+        ("they keep me in a house and make me sell", "criminal_exploitation"),
+        ("there's always kids hanging around and different cars pulling up for 2 mins", "criminal_exploitation"),
+        ("my son sends his bank details to someone online who moves money through it", "criminal_exploitation"),
+        ("she told me her uncle's friend touches her", "sexual_exploitation"),
+        ("someone hacked my insta and is asking for money or they post my nudes", "sexual_exploitation"),
+        ("my daughter has been talking to a 19 year old on snapchat", "sexual_exploitation"),
+        ("my son follows andrew tate and says women belong in the kitchen", "radicalisation"),
+        ("my 10 year old has been watching porn and copying it with his little sister", "harmful_sexual_behaviour"),
+        ("she keeps coming home at 3am", "missing"),
+    ],
+)
+def test_signs_point_to_the_right_category(message: str, category: str) -> None:
+    assert category in analyse(message).categories
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "my son has a new phone for his birthday",
+        "he goes to football",
+        "she's moody",
+        "my daughter is always on the phone to her friends",
+        "we moved around a lot when he was little",
+        "my friend came over yesterday",
+        "he beat him at fifa",
+        "i carry my shopping bags for my nan",
+        "she is going to take me to london for my birthday",
+        "my dad goes mad if i go out without telling him",
+        "i get high marks at school",
+        "she's at high school",
+        "i track my daughter's phone so i know she's safe",
+        "my brother told me to keep it between us that he broke the vase",
+        "she keeps her passport in the drawer",
+        "she got her nails done for prom",
+        "he has a knife for his scout camp",
+        "he works at a takeaway on saturdays for his uncle",
+        "he got stabbed in the back by his so called mate, he told everyone his secret",
+        "my mum takes me to parties at my cousins",
+        "he shot a video for his media project",
+        "the car pulled up for a minute at the lights",
+        "he has a paper round and saves his money",
+        "my son plays rugby and came home with a bruise on his leg from training",
+        "she took the bus to newcastle with her friends to go shopping",
+        "he's 15 and got a part time job at the chip shop",
+        "my son is going to the cinema with his girlfriend",
+        "he wants to fight his brother over the xbox",
+    ],
+)
+def test_everyday_messages_raise_no_concern(message: str) -> None:
+    result = analyse(message)
+    assert (result.signs, result.categories, result.urgent_reasons, result.danger_now) == ((), (), (), False)
+
+
+@pytest.mark.parametrize(
+    ("message", "absent"),
+    [
+        # Negation in the same clause cancels the sign, typed with or without apostrophes.
+        ("he hasn't gone missing but he's not himself", "missing"),
+        ("he doesnt hit me or anything", "physical_abuse"),
+        ("nobodys forcing me or anything", "forced_sexual_activity"),
+        ("he's never carried a knife", "weapons"),
+        # A benign explanation in the same message cancels it.
+        ("he has loads of cash from his saturday job", "unexplained_money"),
+        # A child sending images to classmates is harmful sexual behaviour, not exploitation of the sender.
+        ("14M sent unsolicited sexual images to several Y9 girls", "sexual_images"),
+        # "on the phone" is not a deal line.
+        ("she spends lunchtimes on the phone to her nan", "county_lines_language"),
+        # "hit" needs someone being hit.
+        ("he hit the ball really hard", "physical_abuse"),
+    ],
+)
+def test_negations_and_look_alikes_cancel_a_sign(message: str, absent: str) -> None:
+    assert absent not in analyse(message).signs
+
+
+# --- urgency --------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("message", "urgency"),
+    [
+        # danger now
+        ("im at a party at some flat and these men wont let me leave", "emergency"),
+        ("my mate just got stabbed outside the chippy hes bleeding bad", "emergency"),
+        ("her last snap said get me out of here", "emergency"),
+        ("There's a group outside our house with machetes, they're trying to get in", "emergency"),
+        ("theyre taking me to london tonight", "emergency"),
+        ("help me get out of here", "emergency"),
+        # the same words, in the past or about someone else's situation, are not an emergency
+        ("last week he pushed me into a wall", "urgent"),
+        ("she sleeps at the nail bar and cant leave til shes paid off her debt", "urgent"),
+        ("he says hell leak my pics unless i send him £100 by tonight", "urgent"),
+        ("she can't leave the house, he locks her in", "urgent"),
+        ("i was locked in a room last year", "urgent"),
+        # urgent: disclosures, injuries, weapons, being moved or held, missing now
+        ("my dad hits me when hes drunk", "urgent"),
+        ("he grabbed him by the neck yesterday", "urgent"),
+        ("got jumped by a group from the other estate, they cut my face", "urgent"),
+        ("he came home last week with a cut on his leg that looks like a stab wound", "urgent"),
+        ("my 15 year old was accused of sexually assaulting a girl at a party", "urgent"),
+        ("one of the men had his hand up her top in the car", "urgent"),
+        ("she hasn't been home for a week", "urgent"),
+        ("15M found in a flat in Sunderland, reported missing from Stanley", "urgent"),
+        ("School nurse. 15M disclosed he'd been made to carry packages 'inside' on a train", "urgent"),
+        ("my 15 year old is sleeping with older men for money", "urgent"),
+        ("Y11 F, bruising on both wrists", "urgent"),
+        ("he talks about hijrah and asked me how long a passport takes", "urgent"),
+        # concern: worrying signs without abuse disclosed
+        ("my 16 yr old is self harming and won't talk to me about it", "concern"),
+        ("my 14 yr old daughter is pregnant by a 22 year old", "urgent"),
+        ("im being blackmaled", "urgent"),
+        ("my bf said he'll send my nudes to everyone if i break up with him", "urgent"),
+        ("a boy in my street works at a takeaway every night and never comes to school", "concern"),
+        ("young girls arrive in a minibus at 7am and a man collects their tips", "concern"),
+        # information: a general question names no sign about a child
+        ("is it illegal to carry a knife if its only a small one", "information"),
+        ("What should I do if I think my son is carrying a knife?", "information"),
+        ("What is modern slavery?", "information"),
+    ],
+)
+def test_urgency_of_one_message(message: str, urgency: str) -> None:
+    assert _urgency(message) == urgency
+
+
+@pytest.mark.parametrize(
+    ("message", "under_13"),
+    [
+        ("im only 12", True),
+        ("DSL. 12F disclosed", True),
+        ("a lad of about 13 came in", False),
+        ("a girl who looks about 11", True),
+        ("she can't be more than 8", True),
+        ("he keeps messaging every 5 mins", False),
+        ("i'll be back in about 10 minutes", False),
+    ],
+)
+def test_ages_are_read_from_everyday_phrasings(message: str, under_13: bool) -> None:
+    assert analyse(message).under_13 is under_13
+
+
+def test_sexual_activity_with_an_under_13_is_always_urgent() -> None:
+    result = analyse("my little sisters friend said a boy made her touch him, shes 11")
+    assert "under_13_sexual" in result.urgent_reasons
+
+
+# --- role and area --------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("message", "role"),
+    [
+        ("I run a gym. A 16-year-old member keeps talking about a race war", "community_member"),
+        ("Our church is running a session on modern slavery", "community_member"),
+        ("What is the National Referral Mechanism?", None),
+        ("i run the youth club on fridays", "practitioner"),
+        ("Youth worker. 14M disclosed", "practitioner"),
+        ("I look after my grandson, he's 13", "parent_carer"),
+        ("me im 13", "young_person"),
+        ("there's a lad at my school who carries a knife", "young_person"),
+    ],
+)
+def test_role_phrasings(message: str, role: str | None) -> None:
+    assert analyse(message).role == role
+
+
+@pytest.mark.parametrize(
+    ("message", "area"),
+    [
+        ("we live in sherburn village", "durham"),
+        ("leadgate", "durham"),
+        ("Toothill in Swindon", "swindon"),
+        ("abbey meads", "swindon"),
+        ("i live near chester le street", "durham"),
+        ("im from blyth", "elsewhere"),
+        ("rather not say", "elsewhere"),
+    ],
+)
+def test_area_phrasings(message: str, area: str | None) -> None:
+    assert analyse(message).area == area
+
+
+@pytest.mark.parametrize(
+    ("typed", "normal"),
+    [
+        ("yeh hes outside", "yeah he's outside"),
+        ("got his arm broke last wk", "got his arm broke last week"),
+        ("bein forsed to hav sex", "being forsed to have sex"),
+        ("every 5 mins", "every 5 minutes"),
+    ],
+)
+def test_text_speak_is_normalised(typed: str, normal: str) -> None:
+    assert normalise(typed) == normal
+
+
+# --- knowledge files ------------------------------------------------------
+
+
+@pytest.fixture
+def knowledge_copy(tmp_path: Path) -> Path:
+    """A writable copy of the knowledge files."""
+    for name in ("taxonomy.yml", "places.yml", "roles.yml", "contacts.yml"):
+        shutil.copy(KNOWLEDGE_DIR / name, tmp_path / name)
+    return tmp_path
+
+
+def _edit(path: Path, change) -> None:
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    change(data)
+    path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+
+
+def test_the_shipped_knowledge_files_load() -> None:
+    knowledge = load_knowledge()
+    ids = [indicator.id for indicator in knowledge.indicators]
+    assert len(ids) == len(set(ids))
+
+
+def _broken_pattern(data: dict) -> None:
+    data["indicators"][0]["patterns"].append("(unclosed")
+
+
+def _unknown_category(data: dict) -> None:
+    data["indicators"][0]["categories"] = ["shoplifting"]
+
+
+def _unknown_level(data: dict) -> None:
+    data["indicators"][0]["level"] = "critical"
+
+
+def _duplicate_indicator(data: dict) -> None:
+    data["indicators"].append(dict(data["indicators"][0]))
+
+
+def _unknown_area(data: dict) -> None:
+    data["areas"]["narnia"] = ["cair paravel"]
+
+
+def _unknown_role(data: dict) -> None:
+    data["occupations"]["wizard"] = ["wizard"]
+
+
+def _empty_patterns(data: dict) -> None:
+    data["danger_now"]["always"] = []
+
+
+@pytest.mark.parametrize(
+    ("file_name", "change", "says"),
+    [
+        ("taxonomy.yml", _broken_pattern, "invalid pattern"),
+        ("taxonomy.yml", _unknown_category, "categories"),
+        ("taxonomy.yml", _unknown_level, "level"),
+        ("taxonomy.yml", _duplicate_indicator, "duplicate"),
+        ("taxonomy.yml", _empty_patterns, "danger_now.always"),
+        ("places.yml", _unknown_area, "unknown areas"),
+        ("roles.yml", _unknown_role, "unknown roles"),
+    ],
+)
+def test_a_broken_knowledge_file_is_refused_by_name(knowledge_copy: Path, file_name: str, change, says: str) -> None:
+    _edit(knowledge_copy / file_name, change)
+    with pytest.raises(KnowledgeError) as error:
+        load_knowledge(knowledge_copy)
+    assert file_name in str(error.value)
+    assert says in str(error.value)
