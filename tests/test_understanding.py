@@ -36,21 +36,33 @@ def _urgency(message: str) -> str:
     ("message", "category"),
     [
         # criminal exploitation: slang, storing, carrying, running for others
-        ("a lad from school keeps asking me to carry bags to darlington for him, says ill get paid", "criminal_exploitation"),
+        (
+            "a lad from school keeps asking me to carry bags to darlington for him, says ill get paid",
+            "criminal_exploitation",
+        ),
         ("i let this lad keep a bag at mine n he said not to look in it", "criminal_exploitation"),
         ("there's a man giving my grandson lifts and money to drop parcels off", "criminal_exploitation"),
-        ("14M disclosed he's been running for older males, gets paid in trainers and food", "criminal_exploitation"),
+        (
+            "14M disclosed he's been running for older males, gets paid in trainers and food",
+            "criminal_exploitation",
+        ),
         ("he's always on the phone talking about shifts and the line", "criminal_exploitation"),
         ("they won't let him leave until he's sold everything", "criminal_exploitation"),
         ("the olders make us run food round the estate", "criminal_exploitation"),
         # sexual exploitation: grooming, gifts, secrecy, solicitation
-        ("this man i met on discord says im really mature for 13 and says keep it between us", "sexual_exploitation"),
+        (
+            "this man i met on discord says im really mature for 13 and says keep it between us",
+            "sexual_exploitation",
+        ),
         ("she comes back with vodka n her nails done", "sexual_exploitation"),
         ("a man from the bus station says i can stay at his if i do favours", "sexual_exploitation"),
         ("a man offered him money to meet up and have some fun", "sexual_exploitation"),
         ("her 'boyfriend' passes her round his friends", "sexual_exploitation"),
         ("an older friend sends her money for food and phone top-ups", "sexual_exploitation"),
-        ("a man keeps booking a room for his daughter and her friends, girls about 15", "sexual_exploitation"),
+        (
+            "a man keeps booking a room for his daughter and her friends, girls about 15",
+            "sexual_exploitation",
+        ),
         ("different men visiting the flat next door at all hours", "sexual_exploitation"),
         ("im bein forsed to hav sex", "sexual_exploitation"),
         # trafficking and labour
@@ -67,13 +79,19 @@ def _urgency(message: str) -> str:
         ("Last time the police found her in a flat in Newcastle", "missing"),
         # relationship abuse
         ("my gf wants my location on all the time", "relationship_abuse"),
-        ("he tells me what to wear and who i can see and says no one else would want me", "relationship_abuse"),
+        (
+            "he tells me what to wear and who i can see and says no one else would want me",
+            "relationship_abuse",
+        ),
         ("she says she'll hurt herself if he goes out with his mates", "relationship_abuse"),
         ("she'll dump me if i see my mates", "relationship_abuse"),
         # harmful sexual behaviour
         ("i showed some year 7s porn on my phone", "harmful_sexual_behaviour"),
         ("boys in my class made a group chat where they rate girls", "harmful_sexual_behaviour"),
-        ("my son has been sending pictures of his private parts to girls in his class", "harmful_sexual_behaviour"),
+        (
+            "my son has been sending pictures of his private parts to girls in his class",
+            "harmful_sexual_behaviour",
+        ),
         ("a boy in year 10 made her touch him behind the leisure centre", "harmful_sexual_behaviour"),
         ("lads keep making sexual comments at the girls", "harmful_sexual_behaviour"),
         # radicalisation
@@ -83,20 +101,32 @@ def _urgency(message: str) -> str:
         ("someone online is telling him it's his duty to go and fight abroad", "radicalisation"),
         # youth violence
         ("my mate just got stabbed outside the chippy", "youth_violence"),
-        ("ppl keep posting videos of fights, there's gonna be a massive one on friday with the other school", "youth_violence"),
+        (
+            "ppl keep posting videos of fights, there's gonna be a massive one on friday with the other school",
+            "youth_violence",
+        ),
         ("There's a group outside our house with machetes", "youth_violence"),
         ("they're going to stab him if he doesn't bring back £300", "youth_violence"),
         ("A&E. 16M, second attendance this month with a slash wound", "youth_violence"),
         ("hes carryin a nife", "youth_violence"),
         # more phrasings of the same phenomena
         ("they keep me in a house and make me sell", "criminal_exploitation"),
-        ("there's always kids hanging around and different cars pulling up for 2 mins", "criminal_exploitation"),
-        ("my son sends his bank details to someone online who moves money through it", "criminal_exploitation"),
+        (
+            "there's always kids hanging around and different cars pulling up for 2 mins",
+            "criminal_exploitation",
+        ),
+        (
+            "my son sends his bank details to someone online who moves money through it",
+            "criminal_exploitation",
+        ),
         ("she told me her uncle's friend touches her", "sexual_exploitation"),
         ("someone hacked my insta and is asking for money or they post my nudes", "sexual_exploitation"),
         ("my daughter has been talking to a 19 year old on snapchat", "sexual_exploitation"),
         ("my son follows andrew tate and says women belong in the kitchen", "radicalisation"),
-        ("my 10 year old has been watching porn and copying it with his little sister", "harmful_sexual_behaviour"),
+        (
+            "my 10 year old has been watching porn and copying it with his little sister",
+            "harmful_sexual_behaviour",
+        ),
         ("she keeps coming home at 3am", "missing"),
     ],
 )
@@ -346,7 +376,9 @@ def _empty_patterns(data: dict) -> None:
         ("roles.yml", _unknown_role, "unknown roles"),
     ],
 )
-def test_a_broken_knowledge_file_is_refused_by_name(knowledge_copy: Path, file_name: str, change, says: str) -> None:
+def test_a_broken_knowledge_file_is_refused_by_name(
+    knowledge_copy: Path, file_name: str, change, says: str
+) -> None:
     _edit(knowledge_copy / file_name, change)
     with pytest.raises(KnowledgeError) as error:
         load_knowledge(knowledge_copy)

@@ -258,7 +258,9 @@ def _has_known_word(text: str, knowledge: Knowledge) -> bool:
     tokens = [w.strip("'") for w in words(text)]
     # Rare dictionary entries ("zzz", "hmm") do not count as words.
     return any(
-        t.isdigit() or (english.get(t) or 0) >= COMMON_WORD_COUNT or t in knowledge.vocabulary for t in tokens if t
+        t.isdigit() or (english.get(t) or 0) >= COMMON_WORD_COUNT or t in knowledge.vocabulary
+        for t in tokens
+        if t
     )
 
 

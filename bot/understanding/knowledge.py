@@ -32,7 +32,9 @@ def compile_pattern(pattern: str, where: str) -> re.Pattern[str]:
     source = source.replace(" ~~ ", "\x00").replace(" ~ ", "\x01").replace(" ?", "\x02")
     source = source.replace(" ", r"\s+").replace("\x02", r"\s*")
     # A gap may start after a comma: "boyfriend, same age, who grabs her".
-    source = source.replace("\x00", r"(?:[\s,]+[^\s,]+){0,6}[\s,]+").replace("\x01", r"(?:[\s,]+[^\s,]+){0,3}[\s,]+")
+    source = source.replace("\x00", r"(?:[\s,]+[^\s,]+){0,6}[\s,]+").replace(
+        "\x01", r"(?:[\s,]+[^\s,]+){0,3}[\s,]+"
+    )
     try:
         return re.compile(rf"(?<![\w']){source}(?![\w'])")
     except re.error as error:
