@@ -8,6 +8,7 @@ regressions; the README quotes the latest full figures and the targets.
 from __future__ import annotations
 
 import asyncio
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -30,9 +31,12 @@ EMERGENCY_RECALL_FLOOR = 0.95
 @pytest.fixture(scope="module")
 def dev_metrics(stack):
     cases = [c for c in load_cases(CASES) if c.split == "dev"]
-    results = asyncio.run(
-        evaluate(cases, stack.rasa_url, stack.token, concurrency=4, timeout=30, progress=False)
-    )
+    # Its own thread and event loop: the test session may already run one.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        results = pool.submit(
+            asyncio.run,
+            evaluate(cases, stack.rasa_url, stack.token, concurrency=4, timeout=30, progress=False),
+        ).result()
     return score(results, cases)
 
 
