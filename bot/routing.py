@@ -73,6 +73,8 @@ def _why(cid: str, role: str | None, place: Area, urgency: str) -> str:
         if young:
             return "Report sexual abuse or grooming that happened online to child protection advisors."
         return "Report online sexual abuse or grooming of a child to child protection advisors."
+    if cid == "report_remove":
+        return "If a nude picture or video of you is online, ask for it to be taken down."
     if cid == "front_door":
         if role == "parent_carer":
             return f"Children's social care for {place.name}: talk to them about what's worrying you."
@@ -121,7 +123,7 @@ def _role_contacts(role: str | None, place: Area, hoth: list[str], online: bool)
         picks = ["childline"]
         if hoth:
             picks += ["crimestoppers"] if anonymous else []
-            picks += ["ceop"] if online_sexual else []
+            picks += ["ceop", "report_remove"] if online_sexual else []
         return picks
     if not hoth:
         # Abuse at home, bullying and the like: advice and, where a partnership runs this, its front door.

@@ -82,9 +82,9 @@ MSH = "modern_slavery_helpline"
     [
         # young people: Childline always; Fearless for CCE/violence/extremism; CEOP for online sexual harm
         (YP, "swindon", [CCE], "concern", WEEKDAY, False, "childline crimestoppers"),
-        (YP, "durham", [CSE], "concern", WEEKDAY, ONLINE, "childline ceop"),
+        (YP, "durham", [CSE], "concern", WEEKDAY, ONLINE, "childline ceop report_remove"),
         (YP, "durham", [CSE], "concern", WEEKDAY, False, "childline"),
-        (YP, "durham", [HSB], "concern", WEEKDAY, ONLINE, "childline ceop"),
+        (YP, "durham", [HSB], "concern", WEEKDAY, ONLINE, "childline ceop report_remove"),
         (YP, None, [VIOLENCE], "urgent", WEEKDAY, False, "childline crimestoppers police_999"),
         (YP, "elsewhere", [CCE], "emergency", SATURDAY_NIGHT, False, "police_999 childline crimestoppers"),
         # parents: the front door (out of hours too when it is closed), NSPCC; 101 without a partnership

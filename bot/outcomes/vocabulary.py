@@ -18,7 +18,8 @@ CATEGORIES: tuple[str, ...] = vocabulary.CATEGORIES
 URGENCIES: tuple[str, ...] = vocabulary.URGENCIES
 # Routing also gives the area's out-of-hours children's social care line,
 # under the reserved id `out_of_hours` (bot/knowledge/contacts.yml).
-CONTACTS: tuple[str, ...] = tuple(dict.fromkeys((*vocabulary.CONTACTS, "out_of_hours")))
+# Report Remove was added by migration 0002 (one column per contact).
+CONTACTS: tuple[str, ...] = tuple(dict.fromkeys((*vocabulary.CONTACTS, "out_of_hours", "report_remove")))
 
 # The assistant's version is written by the code, never typed by a person,
 # so it is held to a short, plain shape (e.g. "0.1.0", "0.1.0+model.20240101").
