@@ -67,3 +67,27 @@ def test_an_unknown_short_role_answer_means_someone_else():
     assert ("role_guess", "community_member") in names
     names = {(e["entity"], e["value"]) for e in entities_for(analyse("I'm his mum"))}
     assert ("user_role", "parent_carer") in names and not any(n == "role_guess" for n, _ in names)
+
+
+def test_models_learn_only_from_labelled_blocks():
+    from rasa.shared.nlu.training_data.formats.rasa_yaml import RasaYAMLReader
+
+    from bot.nlu_component import labelled_examples
+
+    data = RasaYAMLReader().reads(
+        """
+version: "3.1"
+nlu:
+- intent: describe_concern
+  metadata:
+    hoth_category: missing
+    hoth_urgency: concern
+  examples: |
+    - she stays out all night and won't say where
+- intent: describe_concern
+  examples: |
+    - an example with no labels
+"""
+    )
+    assert labelled_examples(data, "hoth_category") == (["she stays out all night and won't say where"], ["missing"])
+    assert labelled_examples(data, "hoth_urgency")[1] == ["concern"]
