@@ -8,6 +8,7 @@ Used by the session fixture ``stack`` in conftest.py::
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import secrets
@@ -18,6 +19,7 @@ import sys
 import tempfile
 import threading
 import time
+import urllib.request
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -177,3 +179,23 @@ def running_stack(
         _stop(process, stack)
         reader.join(timeout=5)
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+def rest_say(rasa_url: str, sender: str, text: str, timeout: float = 30.0) -> list[str]:
+    """Send ``text`` over Rasa's REST channel; return the bot's texts, whitespace folded."""
+    request = urllib.request.Request(
+        f"{rasa_url}/webhooks/rest/webhook",
+        data=json.dumps({"sender": sender, "message": text}).encode(),
+        headers={"Content-Type": "application/json"},
+        method="POST",
+    )
+    with urllib.request.urlopen(request, timeout=timeout) as response:
+        replies = json.loads(response.read())
+    return [" ".join(str(reply.get("text", "")).split()) for reply in replies]
+
+
+def get_tracker(rasa_url: str, sender: str, token: str, timeout: float = 10.0) -> dict:
+    """The conversation's tracker from Rasa's HTTP API."""
+    url = f"{rasa_url}/conversations/{sender}/tracker?token={token}"
+    with urllib.request.urlopen(url, timeout=timeout) as response:
+        return json.loads(response.read())

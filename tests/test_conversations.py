@@ -10,8 +10,6 @@ emergency, and no question asked twice.
 
 from __future__ import annotations
 
-import json
-import urllib.request
 import uuid
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -23,6 +21,7 @@ import yaml
 from bot.directory import Directory, load_directory
 from bot.settings import PROJECT_ROOT
 from bot.vocabulary import AREAS, CATEGORIES, ROLES, URGENCIES
+from tests.stack import get_tracker, rest_say
 
 pytestmark = pytest.mark.e2e
 
@@ -76,17 +75,8 @@ class Conversation:
     turns: list[Turn] = field(default_factory=list)
 
     def say(self, text: str) -> Turn:
-        request = urllib.request.Request(
-            f"{self.rasa_url}/webhooks/rest/webhook",
-            data=json.dumps({"sender": self.sender, "message": text}).encode(),
-            headers={"Content-Type": "application/json"},
-            method="POST",
-        )
-        with urllib.request.urlopen(request, timeout=30) as response:
-            replies = [" ".join(str(r.get("text", "")).split()) for r in json.loads(response.read())]
-        url = f"{self.rasa_url}/conversations/{self.sender}/tracker?token={self.token}"
-        with urllib.request.urlopen(url, timeout=10) as response:
-            tracker = json.loads(response.read())
+        replies = rest_say(self.rasa_url, self.sender, text)
+        tracker = get_tracker(self.rasa_url, self.sender, self.token)
         turn = Turn(text, replies, tracker["slots"], (tracker.get("active_loop") or {}).get("name"))
         self.turns.append(turn)
         return turn

@@ -89,5 +89,8 @@ nlu:
     - an example with no labels
 """
     )
-    assert labelled_examples(data, "hoth_category") == (["she stays out all night and won't say where"], ["missing"])
+    assert labelled_examples(data, "hoth_category") == (
+        ["she stays out all night and won't say where"],
+        ["missing"],
+    )
     assert labelled_examples(data, "hoth_urgency")[1] == ["concern"]

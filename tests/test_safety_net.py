@@ -11,7 +11,6 @@ person in danger in both cases, and quickly.
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import signal
@@ -21,7 +20,6 @@ import sys
 import tempfile
 import threading
 import time
-import urllib.request
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -35,7 +33,7 @@ import yaml
 
 from bot.net import http_ok, port_is_free
 from bot.settings import PROJECT_ROOT, Settings, child_env, load_settings
-from tests.stack import stack_env
+from tests.stack import get_tracker, rest_say, stack_env
 
 pytestmark = pytest.mark.e2e
 
@@ -89,22 +87,13 @@ class Chat:
 
     def say(self, text: str, timeout: float = 30.0) -> list[str]:
         """Send ``text``; return the bot's text replies in order (and time the answer)."""
-        request = urllib.request.Request(
-            f"{self.rasa_url}/webhooks/rest/webhook",
-            data=json.dumps({"sender": self.sender, "message": text}).encode(),
-            headers={"Content-Type": "application/json"},
-            method="POST",
-        )
         started = time.monotonic()
-        with urllib.request.urlopen(request, timeout=timeout) as response:
-            replies = json.loads(response.read())
+        replies = rest_say(self.rasa_url, self.sender, text, timeout)
         self.seconds.append(time.monotonic() - started)
-        return [" ".join(str(reply.get("text", "")).split()) for reply in replies]
+        return replies
 
     def tracker(self) -> dict[str, Any]:
-        url = f"{self.rasa_url}/conversations/{self.sender}/tracker?token={self.token}"
-        with urllib.request.urlopen(url, timeout=10) as response:
-            return json.loads(response.read())
+        return get_tracker(self.rasa_url, self.sender, self.token)
 
     def slots(self) -> dict[str, Any]:
         return self.tracker()["slots"]
