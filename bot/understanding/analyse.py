@@ -242,10 +242,8 @@ def _danger_now(text: str, knowledge: Knowledge) -> bool:
     for pattern in danger.always:
         if any(clean(m) for m in pattern.finditer(text)):
             return True
-    if any(p.search(text) for p in danger.not_danger if not _negated(text, 0)):
-        said_safe = True
-    else:
-        said_safe = False
+    # "She's safe at home" outweighs a now-cue elsewhere in the message.
+    said_safe = _said_not_in_danger(text, knowledge)
     for pattern in danger.with_now:
         for match in pattern.finditer(text):
             clause = _clause_of(text, match.start(), match.end())
