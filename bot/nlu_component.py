@@ -25,13 +25,12 @@ from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from bot.understanding.analyse import MODEL_THRESHOLD, URGENCY_THRESHOLD, Analysis, analyse, prepare
-from bot.understanding.category_model import CategoryModel, CategoryModelError, UrgencyModel
+from bot.understanding.analyse import MODEL_THRESHOLD, Analysis, analyse, prepare
+from bot.understanding.category_model import CategoryModel, CategoryModelError
 from bot.understanding.knowledge import default_knowledge
 
 logger = logging.getLogger(__name__)
 MODEL_FILE = "category_model.joblib"
-URGENCY_FILE = "urgency_model.joblib"
 
 EXTRACTOR = "HothAnnotator"
 # Intents that say nothing about a concern: when the analyser finds signs in
@@ -68,7 +67,7 @@ def entities_for(analysis: Analysis) -> list[dict[str, Any]]:
     found += [("language_term", term) for term in analysis.language_terms]
     if analysis.danger_now:
         found.append(("hoth_flag", "danger_now"))
-    if analysis.urgent_reasons or analysis.model_urgent:
+    if analysis.urgent_reasons:
         found.append(("hoth_flag", "urgent"))
     if analysis.question:
         found.append(("hoth_flag", "question"))
@@ -160,11 +159,7 @@ class HothAnnotator(GraphComponent):
 
     @staticmethod
     def get_default_config() -> dict[str, Any]:
-        return {
-            "knowledge_dir": None,
-            "category_threshold": MODEL_THRESHOLD,
-            "urgency_threshold": URGENCY_THRESHOLD,
-        }
+        return {"knowledge_dir": None, "category_threshold": MODEL_THRESHOLD}
 
     def __init__(
         self,
@@ -172,7 +167,6 @@ class HothAnnotator(GraphComponent):
         model_storage: ModelStorage,
         resource: Resource,
         category_model: CategoryModel | None = None,
-        urgency_model: UrgencyModel | None = None,
     ) -> None:
         # Load and validate the knowledge files once, at model load: a broken
         # file stops the server instead of failing a conversation.
@@ -181,8 +175,6 @@ class HothAnnotator(GraphComponent):
         self._storage = model_storage
         self._resource = resource
         self._category_model = category_model
-        self._urgency_threshold = float(config.get("urgency_threshold", URGENCY_THRESHOLD))
-        self._urgency_model = urgency_model
 
     @classmethod
     def create(
@@ -195,21 +187,14 @@ class HothAnnotator(GraphComponent):
         return cls(config, model_storage, resource)
 
     def train(self, training_data: TrainingData) -> Resource:
-        models = {}
-        for file, model_class, key in (
-            (MODEL_FILE, CategoryModel, "hoth_category"),
-            (URGENCY_FILE, UrgencyModel, "hoth_urgency"),
-        ):
-            texts, labels = labelled_examples(training_data, key)
-            try:
-                models[file] = model_class.train(texts, labels)
-            except CategoryModelError as error:
-                logger.warning("%s not trained (%s); the rules work without it", file, error)
-        self._category_model = models.get(MODEL_FILE)
-        self._urgency_model = models.get(URGENCY_FILE)
+        texts, labels = labelled_examples(training_data, "hoth_category")
+        try:
+            self._category_model = CategoryModel.train(texts, labels)
+        except CategoryModelError as error:
+            logger.warning("category model not trained (%s); the rules work alone", error)
+            return self._resource
         with self._storage.write_to(self._resource) as directory:
-            for file, model in models.items():
-                joblib.dump(model, Path(directory) / file)
+            joblib.dump(self._category_model, Path(directory) / MODEL_FILE)
         return self._resource
 
     @classmethod
@@ -221,16 +206,15 @@ class HothAnnotator(GraphComponent):
         execution_context: ExecutionContext,
         **kwargs: Any,
     ) -> HothAnnotator:
-        models: dict[str, Any] = {}
+        model = None
         try:
             with model_storage.read_from(resource) as directory:
-                for file in (MODEL_FILE, URGENCY_FILE):
-                    path = Path(directory) / file
-                    if path.exists():
-                        models[file] = joblib.load(path)
+                path = Path(directory) / MODEL_FILE
+                if path.exists():
+                    model = joblib.load(path)
         except ValueError:
-            logger.warning("no statistical models in this Rasa model; the rules work alone")
-        return cls(config, model_storage, resource, models.get(MODEL_FILE), models.get(URGENCY_FILE))
+            logger.warning("no category model in this Rasa model; the rules work alone")
+        return cls(config, model_storage, resource, model)
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:
         return training_data
@@ -240,14 +224,7 @@ class HothAnnotator(GraphComponent):
             text = message.get("text") or ""
             if not text or text.startswith("/"):
                 continue
-            analysis = analyse(
-                text,
-                self._knowledge,
-                self._category_model,
-                self._threshold,
-                self._urgency_model,
-                self._urgency_threshold,
-            )
+            analysis = analyse(text, self._knowledge, self._category_model, self._threshold)
             entities = [e for e in message.get("entities", []) if e.get("extractor") != EXTRACTOR]
             message.set("entities", entities + entities_for(analysis), add_to_output=True)
             intent = message.get("intent") or {}

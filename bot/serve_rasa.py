@@ -170,6 +170,9 @@ def configure_logging(level: str) -> None:
         )
 
 
+ATOMIC_LOCK_STORE = "bot.lock_store.AtomicRedisLockStore"
+
+
 def _redis_endpoint(url: str, key: str) -> dict[str, Any]:
     """Rasa's redis store settings (``url`` is the host there) from a ``redis://`` URL."""
     parts = urlsplit(url)
@@ -224,7 +227,11 @@ def runtime_endpoints(settings: Settings, source: Path) -> dict[str, Any]:
         data["tracker_store"] = {"type": MEMORY_STORE}
 
     if settings.lock_store_url:
-        data["lock_store"] = {"type": "redis", **_redis_endpoint(settings.lock_store_url, "LOCK_STORE_URL")}
+        # Rasa's own Redis lock store lets two replicas take the same ticket.
+        data["lock_store"] = {
+            "type": ATOMIC_LOCK_STORE,
+            **_redis_endpoint(settings.lock_store_url, "LOCK_STORE_URL"),
+        }
     else:
         data.pop("lock_store", None)
     return {"version": "3.1", **data}

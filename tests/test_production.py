@@ -7,14 +7,23 @@ Rasa's Redis lock store (``LOCK_STORE_URL``), so two replicas never handle the
 same conversation at once; the one action server writes the anonymous outcome
 to PostgreSQL (``OUTCOMES_DATABASE_URL``).
 
-This file starts exactly that on free ports on 127.0.0.1: the action server and
-two ``python -m bot.serve_rasa`` processes, a Redis database of their own
-(flushed before and after) and a fresh PostgreSQL schema in the ``test``
-database (dropped afterwards). Then it checks that a conversation whose turns
-alternate between the replicas reaches the advice, that two messages for one
-person sent to both replicas at once are handled one after the other, that the
-outcome is written exactly once, and that what Redis keeps expires and holds
-none of the words typed.
+This file starts exactly that on free ports on 127.0.0.1 with the model in
+``models/hoth.tar.gz``: the action server and two ``python -m bot.serve_rasa``
+processes, a Redis database of their own (flushed before and after) and a
+fresh PostgreSQL schema in the ``test`` database (dropped afterwards). Then it
+checks that:
+
+- a conversation whose turns alternate between the replicas reaches the
+  advice, and both replicas show the same conversation;
+- questions for one person sent to both replicas at the same moment, while the
+  action server is slow, are all answered and handled one after the other
+  (none lost, none handled on a stale conversation), with the lock in Redis;
+- the lock store the runtime endpoints file configures never gives the same
+  ticket to two replicas that ask at once;
+- the outcome reaches PostgreSQL exactly once, also when the assessment is
+  given again on the other replica;
+- what Redis keeps about the conversations expires and holds none of the
+  words typed.
 """
 
 from __future__ import annotations
@@ -34,6 +43,7 @@ import urllib.parse
 import urllib.request
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -43,9 +53,8 @@ import redis
 import yaml
 
 from bot.net import find_free_port, http_ok
+from bot.serve_rasa import REDIS_STORE
 from bot.settings import ENV_KEYS, PROJECT_ROOT, child_env, load_settings
-
-pytestmark = [pytest.mark.e2e, pytest.mark.postgres]
 
 REDIS_DB = 13
 REDIS_URL = f"redis://127.0.0.1:6379/{REDIS_DB}"
@@ -68,14 +77,27 @@ ANSWERS = {
     "in_danger": f"no, he's at home with me right now {MARK}",
 }
 NOTHING_MORE = f"No, that's everything I know. {MARK}"
+# Said after the advice, so the assessment is given again with this added.
+AFTERWARDS = f"he was picked up by police in Bristol last month {MARK}"
 MAX_TURNS = 8
 # What a practitioner would conclude from OPENING and ANSWERS (tests/triage_cases.yml conventions).
 EXPECTED_ROLE, EXPECTED_AREA = "parent_carer", "swindon"
 EXPECTED_CATEGORY = "criminal_exploitation"
 EXPECTED_URGENCIES = {"urgent", "concern"}
 EXPECTED_CONTACT = "front_door"
-# Sent to both replicas at the same moment, for one person.
-AT_ONCE = (f"I'm his dad {MARK}", f"we're in Durham {MARK}")
+# General questions (each answered by a custom action) sent to both replicas at the same
+# moment for one person, a pair per round, while the action server is held still for PAUSE s.
+AT_ONCE = (
+    (f"what does cuckooing mean {MARK}", f"what is a trap house {MARK}"),
+    (f"what is county lines {MARK}", f"what is a burner phone {MARK}"),
+)
+PAUSE = 1.0
+TICKET_ATTEMPTS = 50
+
+
+def needs_servers(test: Callable[..., None]) -> Callable[..., None]:
+    """Mark a test that talks to the servers: it needs the model, Redis and PostgreSQL."""
+    return pytest.mark.e2e(pytest.mark.postgres(test))
 
 
 # -- the running servers --------------------------------------------------------
@@ -104,7 +126,6 @@ class Production:
     token: str
     schema: str
     pg: Any
-    started_in: float
     conversations: dict[str, list[str]] = field(default_factory=dict)
 
     def logs(self) -> str:
@@ -134,7 +155,9 @@ def tracker(prod: Production, replica: Server, sender: str) -> dict[str, Any]:
 
 
 def _tail(prod: Production, lines: int = 25) -> str:
-    return "\n".join(f"[{s.name}] {line}" for s in (prod.actions, *prod.replicas) for line in s.lines[-lines:])
+    return "\n".join(
+        f"[{s.name}] {line}" for s in (prod.actions, *prod.replicas) for line in s.lines[-lines:]
+    )
 
 
 def _start(name: str, argv: list[str], env: dict[str, str], url: str, var_dir: Path) -> Server:
@@ -165,6 +188,7 @@ def _stop(server: Server) -> None:
     if server.process.poll() is None:
         try:
             os.killpg(server.process.pid, signal.SIGTERM)
+            os.killpg(server.process.pid, signal.SIGCONT)  # in case it was held still
             server.process.wait(timeout=15)
         except subprocess.TimeoutExpired:
             os.killpg(server.process.pid, signal.SIGKILL)
@@ -256,8 +280,7 @@ def production(redis_db: redis.Redis) -> Iterator[Production]:
         "TRACKER_RECORD_EXP": str(RECORD_EXP),
         "LOCK_STORE_URL": REDIS_URL,
         # libpq's `options` puts the outcome table (and its schema version) in the fresh schema.
-        "OUTCOMES_DATABASE_URL": f"{POSTGRES_URL}?options="
-        + urllib.parse.quote(f"-csearch_path={schema}"),
+        "OUTCOMES_DATABASE_URL": f"{POSTGRES_URL}?options=" + urllib.parse.quote(f"-csearch_path={schema}"),
     }
 
     def env_for(rasa_port: int, var_dir: Path) -> dict[str, str]:
@@ -265,7 +288,6 @@ def production(redis_db: redis.Redis) -> Iterator[Production]:
         settings = load_settings(settings_env)
         return child_env(settings, {k: v for k, v in settings_env.items() if k not in ENV_KEYS.values()})
 
-    started = time.monotonic()
     try:
         actions_env = env_for(rasa_a, tmp / "actions")
         actions = _start(
@@ -292,7 +314,6 @@ def production(redis_db: redis.Redis) -> Iterator[Production]:
             token=shared["RASA_AUTH_TOKEN"],
             schema=schema,
             pg=conn,
-            started_in=time.monotonic() - started,
         )
     finally:
         for server in reversed(servers):
@@ -347,6 +368,7 @@ def hopping(production: Production) -> Hopping:
     pytest.fail(f"no assessment after {MAX_TURNS} turns; the assistant last said: {replies[-3:]}")
 
 
+@needs_servers
 def test_turns_alternating_between_replicas_reach_the_advice(hopping: Hopping) -> None:
     assert len(set(hopping.answered_by)) == 2, hopping.answered_by
     assert hopping.triage["role"] == EXPECTED_ROLE
@@ -357,6 +379,7 @@ def test_turns_alternating_between_replicas_reach_the_advice(hopping: Hopping) -
     assert any("Contact Swindon" in reply or "01793 464646" in reply for reply in hopping.replies)
 
 
+@needs_servers
 @pytest.mark.parametrize("part", ["slots", "events", "latest_action_name", "active_loop"])
 def test_both_replicas_show_the_same_conversation(hopping: Hopping, part: str) -> None:
     a, b = hopping.trackers.values()
@@ -375,7 +398,8 @@ def _watch_redis(commands: list[str], stop: threading.Event, ready: threading.Ev
             ready.set()
             for command in monitor.listen():
                 if command.get("db") == REDIS_DB:
-                    commands.append(f"{command.get('client_address')} {command.get('command')}")
+                    where = f"{command.get('client_address')}:{command.get('client_port')}"
+                    commands.append(f"{where} {command.get('command')}")
                 if stop.is_set():
                     return
     finally:
@@ -383,18 +407,41 @@ def _watch_redis(commands: list[str], stop: threading.Event, ready: threading.Ev
         client.close()
 
 
+@contextmanager
+def action_server_paused(prod: Production, seconds: float) -> Iterator[None]:
+    """Hold the action server still for ``seconds`` after the block starts, as a slow one would be.
+
+    A turn that calls a custom action then keeps its conversation for that
+    long, so a second message for the same person certainly arrives while the
+    first is being handled.
+    """
+    pid = prod.actions.process.pid
+    os.kill(pid, signal.SIGSTOP)
+    resumed = threading.Timer(seconds, os.kill, (pid, signal.SIGCONT))
+    resumed.start()
+    try:
+        yield
+    finally:
+        resumed.cancel()
+        os.kill(pid, signal.SIGCONT)
+
+
 @dataclass
 class AtOnce:
-    """Two messages sent to both replicas at once, and what followed."""
+    """Rounds of two questions sent to both replicas at once for one person, and what followed."""
 
     sender: str
-    replies: dict[str, list[str]]
+    replies: list[dict[str, list[str]]]
     trackers: dict[str, dict[str, Any]]
     redis_commands: list[str]
 
 
 @pytest.fixture(scope="module")
 def at_once(production: Production, redis_db: redis.Redis) -> AtOnce:
+    """After an opening on replica A, each pair of AT_ONCE sent to A and B at the same moment.
+
+    Redis's MONITOR records meanwhile which connections touched the conversation's lock.
+    """
     prod = production
     a, b = prod.replicas
     sender = f"atonce{secrets.token_hex(8)}"
@@ -407,25 +454,35 @@ def at_once(production: Production, redis_db: redis.Redis) -> AtOnce:
     gate = threading.Barrier(2)
 
     def send(replica: Server, text: str) -> list[str]:
-        gate.wait(5)
+        gate.wait(10)
         return say(prod, replica, sender, text)
 
+    rounds: list[dict[str, list[str]]] = []
     try:
         with ThreadPoolExecutor(max_workers=2) as pool:
-            futures = {r.name: pool.submit(send, r, text) for r, text in zip((a, b), AT_ONCE, strict=True)}
-            replies = {name: future.result(timeout=90) for name, future in futures.items()}
+            for questions in AT_ONCE:
+                with action_server_paused(prod, PAUSE):
+                    futures = {
+                        r.name: pool.submit(send, r, q) for r, q in zip((a, b), questions, strict=True)
+                    }
+                    rounds.append({name: future.result(timeout=60) for name, future in futures.items()})
     finally:
         stop.set()
         redis_db.ping()  # one more command, so the watcher wakes up and sees `stop`
         watcher.join(5)
     trackers = {r.name: tracker(prod, r, sender) for r in prod.replicas}
-    return AtOnce(sender, replies, trackers, commands)
+    return AtOnce(sender, rounds, trackers, commands)
 
 
-def test_messages_at_once_on_both_replicas_are_both_answered(at_once: AtOnce) -> None:
-    assert set(at_once.replies) == {"rasa-a", "rasa-b"}
-    for name, replies in at_once.replies.items():
-        assert any(reply.strip() for reply in replies), f"{name} gave no reply"
+@needs_servers
+def test_messages_at_once_on_both_replicas_are_all_answered(at_once: AtOnce) -> None:
+    assert len(at_once.replies) == len(AT_ONCE)
+    for replies in at_once.replies:
+        assert set(replies) == {"rasa-a", "rasa-b"}
+        for name, texts in replies.items():
+            said = " ".join(texts)
+            assert said.strip(), f"{name} gave no reply"
+            assert "didn't understand" not in said, f"{name} answered a general question with: {said}"
 
 
 def _turns(events: list[dict[str, Any]]) -> list[list[str]]:
@@ -439,27 +496,93 @@ def _turns(events: list[dict[str, Any]]) -> list[list[str]]:
     return turns
 
 
+@needs_servers
 def test_messages_at_once_are_handled_one_after_the_other(at_once: AtOnce) -> None:
-    """Nothing is lost or interleaved: the lock store made one replica wait for the other."""
+    """No message handled on a stale conversation: the lock made one replica wait for the other."""
     a, b = at_once.trackers.values()
     assert a["events"] == b["events"] and a["slots"] == b["slots"]
     turns = _turns(a["events"])
-    # The opening and both messages sent at once; with two replicas writing at the
-    # same time, the later save would have replaced the earlier one's message.
-    assert len(turns) == 3, turns
+    sent = 1 + 2 * len(AT_ONCE)
+    assert len(turns) == sent, f"{sent} messages sent, {len(turns)} kept in the conversation: {turns}"
     for turn in turns:
         assert turn[-1] == "action_listen" and turn.count("action_listen") == 1, turns
+    for turn in turns[1:]:
+        assert "action_answer_information" in turn, turns
+    # Handled at the same time, each replica's turn would start before the other's
+    # ended (both wait for the paused action server); Rasa's Redis tracker store
+    # then appends the later save's events after the earlier one's.
+    overlaps = [
+        (before["timestamp"], after["event"], after.get("name"), after["timestamp"])
+        for before, after in zip(a["events"], a["events"][1:], strict=False)
+        if after["timestamp"] < before["timestamp"]
+    ]
+    assert not overlaps, f"turns of one conversation overlapped in time: {overlaps}"
 
 
+@needs_servers
 def test_the_replicas_lock_the_conversation_in_redis(production: Production, at_once: AtOnce) -> None:
+    from rasa.core.lock_store import RedisLockStore
+    from rasa.shared.utils.common import class_from_module_path
+
     for replica in production.replicas:
         endpoints = yaml.safe_load((replica.var_dir / "run" / "endpoints.yml").read_text())
-        assert endpoints["lock_store"]["type"] == "redis"
-        assert (endpoints["lock_store"]["port"], endpoints["lock_store"]["db"]) == (6379, REDIS_DB)
-        assert endpoints["tracker_store"]["db"] == REDIS_DB
+        lock_store = endpoints["lock_store"]
+        kind = lock_store["type"]
+        assert kind == "redis" or issubclass(class_from_module_path(kind), RedisLockStore), kind
+        assert (lock_store["url"], lock_store["port"], lock_store["db"]) == ("127.0.0.1", 6379, REDIS_DB)
+        assert (endpoints["tracker_store"]["type"], endpoints["tracker_store"]["db"]) == (
+            REDIS_STORE,
+            REDIS_DB,
+        )
     lock_key = f"lock:{at_once.sender}"
-    lockers = {line.split(" ", 1)[0] for line in at_once.redis_commands if f"SET {lock_key}" in line}
+    lockers = {line.split(" ", 1)[0] for line in at_once.redis_commands if lock_key in line}
+    lockers.discard("lua:")  # commands a script ran; the client that called it is listed too
     assert len(lockers) >= 2, f"the lock was not taken in Redis by both replicas: {at_once.redis_commands}"
+
+
+def test_two_replicas_never_hold_the_same_ticket(redis_db: redis.Redis, tmp_path: Path) -> None:
+    """The lock store as the runtime endpoints file builds it, one per replica, asked at the same moment.
+
+    Each conversation's ticket must go to one replica only; a store that reads
+    the lock, adds a ticket and writes it back in separate steps hands both
+    replicas the first ticket when they ask together, and both then handle the
+    conversation at once.
+    """
+    from rasa.core.lock_store import LockStore, RedisLockStore
+    from rasa.core.utils import read_endpoint_config
+
+    from bot.serve_rasa import runtime_endpoints
+
+    settings = load_settings(
+        {"TRACKER_STORE": "redis", "TRACKER_STORE_URL": REDIS_URL, "LOCK_STORE_URL": REDIS_URL}
+    )
+    endpoints = tmp_path / "endpoints.yml"
+    endpoints.write_text(yaml.safe_dump(runtime_endpoints(settings, PROJECT_ROOT / "endpoints.yml")))
+    config = read_endpoint_config(str(endpoints), endpoint_type="lock_store")
+    replicas = [LockStore.create(config) for _ in range(2)]
+    assert all(isinstance(store, RedisLockStore) for store in replicas), replicas
+    gate = threading.Barrier(2)
+
+    def take(store: LockStore, conversation: str) -> int:
+        gate.wait(5)
+        return store.issue_ticket(conversation)
+
+    shared = []
+    try:
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            for _ in range(TICKET_ATTEMPTS):
+                conversation = f"tickets{secrets.token_hex(6)}"
+                tickets = sorted(f.result(10) for f in [pool.submit(take, s, conversation) for s in replicas])
+                if tickets != [0, 1]:
+                    shared.append(tickets)
+    finally:
+        for key in redis_db.scan_iter("*tickets*"):
+            redis_db.delete(key)
+        for store in replicas:
+            store.red.close()
+    assert not shared, (
+        f"{len(shared)} of {TICKET_ATTEMPTS} times the two replicas were handed tickets {shared[:3]} ..."
+    )
 
 
 # -- what is kept ---------------------------------------------------------------
@@ -496,15 +619,18 @@ def _wait_for(check: Callable[[], bool], timeout: float) -> bool:
     return True
 
 
+@needs_servers
 def test_the_outcome_reaches_postgresql_exactly_once(
     production: Production, hopping: Hopping, at_once: AtOnce
 ) -> None:
     prod = production
-    # One more turn after the advice, on the replica that did not give it: a
-    # changed assessment must update the conversation's row, not add one.
+    # One more turn after the advice, on the replica that did not give it: the
+    # assessment given again must update the conversation's row, not add one.
     last = prod.replicas[len(hopping.answered_by) % 2]
-    say(prod, last, hopping.sender, NOTHING_MORE)
-    final = tracker(prod, prod.replicas[0], hopping.sender)["slots"]["triage"]
+    say(prod, last, hopping.sender, AFTERWARDS)
+    state = tracker(prod, prod.replicas[0], hopping.sender)
+    assert "action_give_advice" in _turns(state["events"])[-1], "the advice was not given again"
+    final = state["slots"]["triage"]
     assessed = [s for s in (hopping.sender, at_once.sender) if tracker(prod, last, s)["slots"].get("triage")]
     assert _wait_for(lambda: any(_matches(row, final) for row in _outcome_rows(prod)), 20), (
         f"the outcome was not written within 20 s; rows: {_outcome_rows(prod)}"
@@ -525,12 +651,15 @@ def _redis_values(client: redis.Redis) -> dict[str, tuple[bytes, int]]:
     return found
 
 
+@needs_servers
 def test_redis_keeps_the_conversations_briefly_and_without_their_words(
     production: Production, hopping: Hopping, at_once: AtOnce, redis_db: redis.Redis
 ) -> None:
-    kept = _redis_values(redis_db)
-    for sender in (hopping.sender, at_once.sender):
-        assert f"tracker:{sender}" in kept, f"{sender} never reached Redis: {sorted(kept)}"
+    everything = _redis_values(redis_db)
+    senders = (hopping.sender, at_once.sender)
+    for sender in senders:
+        assert f"tracker:{sender}" in everything, f"{sender} never reached Redis: {sorted(everything)}"
+    kept = {key: found for key, found in everything.items() if any(s in key for s in senders)}
     for key, (value, ttl) in kept.items():
         # -1 would be a key kept for ever, such as a lock left behind.
         assert 0 < ttl <= RECORD_EXP, f"{key} expires in {ttl} s"

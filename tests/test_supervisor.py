@@ -450,7 +450,12 @@ def test_runtime_endpoints_point_at_the_action_server_with_its_token(tmp_path: P
 
 def test_a_lock_store_url_gives_the_redis_lock_store(tmp_path: Path) -> None:
     data = runtime_endpoints(settings_for(LOCK_STORE_URL="redis://127.0.0.1:6379/2"), tmp_path / "x.yml")
-    assert data["lock_store"] == {"type": "redis", "url": "127.0.0.1", "port": 6379, "db": 2}
+    assert data["lock_store"] == {
+        "type": "bot.lock_store.AtomicRedisLockStore",
+        "url": "127.0.0.1",
+        "port": 6379,
+        "db": 2,
+    }
 
 
 @pytest.mark.parametrize("bad", ["http://127.0.0.1:6379/0", "redis://", "redis://host:6379/zero"])

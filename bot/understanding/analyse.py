@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from bot.understanding.category_model import CategoryModel, UrgencyModel
+from bot.understanding.category_model import CategoryModel
 from bot.understanding.knowledge import TIERS, Knowledge, default_knowledge
 from bot.understanding.text import clause_start, normalise, words
 from bot.vocabulary import CATEGORIES
@@ -30,7 +30,6 @@ NEGATION_WINDOW = 6
 # something, and only when fairly sure (chosen on the dev split, README).
 MODEL_MIN_WORDS = 6
 MODEL_THRESHOLD = 0.5
-URGENCY_THRESHOLD = 0.7
 SHORT_ANSWER_WORDS = 6
 COMMON_WORD_COUNT = 100
 
@@ -74,7 +73,6 @@ class Analysis:
     model_categories: tuple[str, ...] = field(default=())
     word_count: int = 0
     understood: bool = True
-    model_urgent: bool = False
 
     @property
     def has_concern(self) -> bool:
@@ -283,8 +281,6 @@ def analyse(
     knowledge: Knowledge | None = None,
     category_model: CategoryModel | None = None,
     threshold: float = MODEL_THRESHOLD,
-    urgency_model: UrgencyModel | None = None,
-    urgency_threshold: float = URGENCY_THRESHOLD,
 ) -> Analysis:
     """Analyse one message; returns ids only.
 
@@ -341,16 +337,6 @@ def analyse(
         )
         categories.update(model_categories)
 
-    # The urgency model speaks only about a message the rules already found
-    # worrying, so a denial ("he doesn't hit me") without signs stays calm.
-    model_urgent = bool(
-        urgency_model is not None
-        and not urgent
-        and (signs or categories)
-        and len(words(text)) >= MODEL_MIN_WORDS
-        and urgency_model.scores(text).get("urgent", 0.0) >= urgency_threshold
-    )
-
     vulnerabilities = tuple(v.id for v in knowledge.vulnerabilities if _first_match(v.patterns, text))
     contexts = tuple(c.id for c in knowledge.contexts if _first_match(c.patterns, text, check_negation=False))
     language = tuple(term.id for term in knowledge.language if _first_match(term.patterns, text, False))
@@ -378,7 +364,6 @@ def analyse(
         question=text.endswith("?") or bool(_QUESTION_START.match(text)),
         flags=tuple(flags),
         model_categories=model_categories,
-        model_urgent=model_urgent,
         word_count=len(words(text)),
         understood=_has_known_word(text, knowledge),
     )

@@ -1,15 +1,11 @@
-"""Statistical text models that complement the knowledge-file rules.
+"""A statistical category classifier that complements the knowledge-file rules.
 
 The rules are precise and explainable but only know the phrasings someone
-wrote down. These models learn from the labelled descriptions in
-``data/nlu/*.yml`` (blocks carry ``metadata: hoth_category`` and
-``hoth_urgency``) and only ever add to what the rules found, when confident:
-
-- the category model adds a category the rules missed, never one the
-  message denies ("he hasn't gone missing");
-- the urgency model marks a described concern as urgent (a disclosure,
-  violence, sexual activity with an adult) when the rules saw signs but none
-  of the urgent ones.
+wrote down. This model learns from the labelled descriptions in
+``data/nlu/concern_*.yml`` (each block carries ``metadata: hoth_category``)
+and adds a category the rules missed only when it is confident. It never
+removes a category the rules found, and never adds one the rules saw
+denied ("he hasn't gone missing").
 """
 
 from __future__ import annotations
@@ -24,8 +20,7 @@ from sklearn.pipeline import FeatureUnion, make_pipeline
 from bot.vocabulary import CATEGORIES
 
 NONE = "none"
-CATEGORY_LABELS = (*CATEGORIES, NONE)
-URGENCY_LABELS = ("urgent", "concern")
+LABELS = (*CATEGORIES, NONE)
 
 
 class CategoryModelError(ValueError):
@@ -33,21 +28,19 @@ class CategoryModelError(ValueError):
 
 
 @dataclass
-class TextModel:
-    """Word and character n-grams into a (multinomial) logistic regression."""
+class CategoryModel:
+    """Word and character n-grams into a multinomial logistic regression."""
 
     pipeline: object
     classes: tuple[str, ...]
 
     @classmethod
-    def train(
-        cls, texts: Sequence[str], labels: Sequence[str], allowed: Sequence[str], seed: int = 42
-    ) -> TextModel:
-        unknown = sorted(set(labels) - set(allowed))
+    def train(cls, texts: Sequence[str], labels: Sequence[str], seed: int = 42) -> CategoryModel:
+        unknown = sorted(set(labels) - set(LABELS))
         if unknown:
-            raise CategoryModelError(f"unknown labels {unknown}; use {tuple(allowed)}")
+            raise CategoryModelError(f"unknown category labels {unknown}; use {LABELS}")
         if len(set(labels)) < 2:
-            raise CategoryModelError("a model needs examples of at least two labels")
+            raise CategoryModelError("the category model needs examples of at least two categories")
         features = FeatureUnion(
             [
                 ("words", TfidfVectorizer(ngram_range=(1, 2), min_df=1, sublinear_tf=True)),
@@ -63,22 +56,6 @@ class TextModel:
         return cls(pipeline=pipeline, classes=tuple(pipeline.classes_))
 
     def scores(self, text: str) -> dict[str, float]:
-        """Probability of each label for a prepared text."""
+        """Probability of each category (and of none) for a prepared text."""
         probabilities = self.pipeline.predict_proba([text])[0]
         return {label: float(p) for label, p in zip(self.classes, probabilities, strict=True)}
-
-
-class CategoryModel(TextModel):
-    """Which HOTH category (or none) a description points to."""
-
-    @classmethod
-    def train(cls, texts: Sequence[str], labels: Sequence[str], allowed=CATEGORY_LABELS, seed: int = 42):
-        return super().train(texts, labels, allowed, seed)
-
-
-class UrgencyModel(TextModel):
-    """Whether a description is urgent or a concern."""
-
-    @classmethod
-    def train(cls, texts: Sequence[str], labels: Sequence[str], allowed=URGENCY_LABELS, seed: int = 42):
-        return super().train(texts, labels, allowed, seed)
