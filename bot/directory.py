@@ -20,20 +20,10 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import holidays
 import yaml
 
+from bot.vocabulary import CATEGORIES, ROLES, URGENCIES  # noqa: F401 - also used by routing and tests
+
 DEFAULT_PATH = Path(__file__).resolve().parent / "knowledge" / "contacts.yml"
 
-ROLES = ("young_person", "parent_carer", "practitioner", "community_member")
-CATEGORIES = (
-    "sexual_exploitation",
-    "criminal_exploitation",
-    "trafficking",
-    "missing",
-    "relationship_abuse",
-    "harmful_sexual_behaviour",
-    "radicalisation",
-    "youth_violence",
-)
-URGENCIES = ("emergency", "urgent", "concern", "information")
 ANONYMITY_LEVELS = ("anonymous", "confidential", "may_share", "not_anonymous")
 
 # Ids that routing resolves per area to the contact the area names.

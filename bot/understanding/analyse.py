@@ -137,6 +137,17 @@ def _first_match(patterns, text: str, check_negation: bool = True) -> re.Match[s
     return None
 
 
+def _scan(patterns, text: str) -> tuple[re.Match[str] | None, bool]:
+    """The first match not denied in its clause, and whether a denied one was seen."""
+    denied = False
+    for pattern in patterns:
+        for match in pattern.finditer(text):
+            if not _negated(text, match.start()):
+                return match, denied
+            denied = True
+    return None, denied
+
+
 def _clause_of(text: str, start: int, end: int) -> str:
     left = clause_start(text, start)
     right = re.search(r"[.;!?\n]|,|\b(but|though|although|however)\b", text[end:])
@@ -299,12 +310,16 @@ def analyse(
     for indicator in knowledge.indicators:
         if indicator.unless and any(p.search(text) for p in indicator.unless):
             continue
-        if _first_match(indicator.patterns, text, check_negation=not indicator.negated_ok):
+        if indicator.negated_ok:
+            found, was_denied = _first_match(indicator.patterns, text, check_negation=False), False
+        else:
+            found, was_denied = _scan(indicator.patterns, text)
+        if found:
             signs.append(indicator.id)
             categories.update(indicator.categories)
             if indicator.level == "urgent":
                 urgent.append(indicator.id)
-        elif _first_match(indicator.patterns, text, check_negation=False):
+        elif was_denied:
             denied.update(indicator.categories)
     _gendered_exploitation(text, signs, categories)
 
