@@ -1,8 +1,9 @@
 """The dev evaluation set against the real running assistant (`python -m bot evaluate`).
 
-Safety floors are absolute: every emergency opening gets 999 in the first
-reply and is recognised as an emergency. The quality floors guard against
-regressions; the README quotes the latest full figures and the targets.
+The dev split must meet the understanding targets (bot.evaluate.TARGETS):
+role, area and urgency accuracy, category macro and lowest F1, every
+emergency recognised with 999 in the first reply, few false emergencies.
+The README quotes the full figures, the holdout split's included.
 """
 
 from __future__ import annotations
@@ -13,19 +14,11 @@ from pathlib import Path
 
 import pytest
 
-from bot.evaluate import MAX_FALSE_EMERGENCY_RATE, evaluate, load_cases, score
+from bot.evaluate import MAX_FALSE_EMERGENCY_RATE, TARGETS, evaluate, load_cases, score
 
 CASES = Path(__file__).parent / "triage_cases.yml"
-# Measured floors (README "Measured quality"); raise them as the figures rise.
-FLOORS = {
-    "role_accuracy": 0.93,
-    "area_accuracy": 0.93,
-    "urgency_accuracy": 0.70,
-    "category_macro_f1": 0.75,
-    "contacts_include_rate": 0.75,
-    "first_reply_999_rate": 1.0,
-}
-EMERGENCY_RECALL_FLOOR = 0.95
+# The targets, plus a regression floor for the contacts given.
+FLOORS = {**TARGETS, "contacts_include_rate": 0.9}
 
 
 @pytest.fixture(scope="module")
@@ -54,5 +47,5 @@ def test_quality_floor(dev_metrics, metric, floor):
 
 @pytest.mark.e2e
 def test_emergencies(dev_metrics):
-    assert dev_metrics["emergency_recall"] >= EMERGENCY_RECALL_FLOOR
+    assert dev_metrics["emergency_recall"] == 1.0
     assert dev_metrics["false_emergency_rate"] <= MAX_FALSE_EMERGENCY_RATE
