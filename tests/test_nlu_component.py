@@ -14,6 +14,9 @@ from bot.understanding.analyse import analyse
         # Danger now wins over any classifier guess.
         ("theyve got a knife and wont let me leave", "greet", "emergency"),
         ("im at a party and these men wont let me leave", "describe_concern", "emergency"),
+        # The assistant cannot call anyone: asking it to is answered with 999 first.
+        ("can you call the police for me", "out_of_scope", "emergency"),
+        ("help me they are coming for me", "greet", "emergency"),
         # A short yes answers the danger question.
         ("yes he's in the room now with two men", "describe_concern", "affirm"),
         ("yes his train goes in 20 minutes", "inform", "affirm"),
