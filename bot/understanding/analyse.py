@@ -1,8 +1,9 @@
 """Read one message: who is asking, where, which signs, and is a child in danger now.
 
-Deterministic and explainable on purpose: every category the assistant names
-comes from a sign in ``taxonomy.yml`` that a partnership can read, and the
-danger-now check does not depend on a statistical model's confidence.
+Deterministic and explainable on purpose: the signs the assistant names come
+from ``taxonomy.yml``, which a partnership can read, and the danger-now check
+never depends on a statistical model's confidence. The category model
+(``category_model.py``) may only add a category the rules missed.
 """
 
 from __future__ import annotations
@@ -46,7 +47,6 @@ _UNSURE = re.compile(
 _QUESTION_START = re.compile(
     r"^(what|what's|how|is|are|does|do|can|could|should|would|who|where|when|why|which|will|any)\b"
 )
-_FIRST_PERSON = re.compile(r"\b(i|i'm|i've|i'd|i'll|me|my|myself|mine)\b")
 _SEXUAL = re.compile(r"\b(sex|sexual|sexually|have sex|had sex|having sex|sleeping with|slept with|nudes?)\b")
 
 
@@ -66,7 +66,6 @@ class Analysis:
     danger_now: bool = False
     not_in_danger: bool = False
     under_13: bool = False
-    first_person: bool = False
     answer: str | None = None
     question: bool = False
     flags: tuple[str, ...] = field(default=())
@@ -374,7 +373,6 @@ def analyse(
         danger_now=danger_now,
         not_in_danger=not danger_now and _said_not_in_danger(text, knowledge),
         under_13=under_13,
-        first_person=bool(_FIRST_PERSON.search(text)),
         answer=_answer(text),
         question=text.endswith("?") or bool(_QUESTION_START.match(text)),
         flags=tuple(flags),
