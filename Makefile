@@ -57,6 +57,7 @@ $(MODEL): $(INSTALL_STAMP) $(TRAIN_INPUTS)
 	@touch $@
 
 run: $(INSTALL_STAMP) .env $(MODEL) ## start action server, Rasa and the web page (Ctrl-C stops all)
+	@$(PY) -m bot migrate || echo "warning: outcome database not migrated; outcomes are queued until it answers"
 	@$(PY) -m bot run
 
 lint: $(INSTALL_STAMP) ## ruff
