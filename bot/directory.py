@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import holidays
 import yaml
 
-from bot.vocabulary import CATEGORIES, ROLES, URGENCIES  # noqa: F401 - also used by routing and tests
+from bot.vocabulary import CATEGORIES, CONTACTS, ROLES, URGENCIES  # noqa: F401 - also used by routing and tests
 
 DEFAULT_PATH = Path(__file__).resolve().parent / "knowledge" / "contacts.yml"
 
@@ -29,17 +29,7 @@ ANONYMITY_LEVELS = ("anonymous", "confidential", "may_share", "not_anonymous")
 # Ids that routing resolves per area to the contact the area names.
 ALIASES = ("front_door", "out_of_hours")
 # Ids that outside checks and routing rely on (CONTRACT.md); `front_door` is an alias.
-REQUIRED_CONTACTS = (
-    "police_999",
-    "police_101",
-    "childline",
-    "nspcc",
-    "ceop",
-    "crimestoppers",
-    "modern_slavery_helpline",
-    "missing_people",
-    "prevent",
-)
+REQUIRED_CONTACTS = tuple(c for c in CONTACTS if c not in ALIASES)
 # Routing promises never to leave a person with only closed lines; these are its last resort.
 ALWAYS_OPEN = ("police_999", "police_101", "childline")
 HELP_NOW = ("police_999", "police_101", "childline")
