@@ -199,3 +199,19 @@ def get_tracker(rasa_url: str, sender: str, token: str, timeout: float = 10.0) -
     url = f"{rasa_url}/conversations/{sender}/tracker?token={token}"
     with urllib.request.urlopen(url, timeout=timeout) as response:
         return json.loads(response.read())
+
+
+POSTGRES_URL = "postgresql://postgres@127.0.0.1:5432/test"
+
+
+def postgres_or_skip(url: str = POSTGRES_URL):
+    """An autocommit connection to the local PostgreSQL, or skip the test saying why."""
+    import pytest
+
+    psycopg2 = pytest.importorskip("psycopg2")
+    try:
+        conn = psycopg2.connect(url, connect_timeout=3)
+    except psycopg2.OperationalError as exc:
+        pytest.skip(f"PostgreSQL is not reachable at {url}: {str(exc).strip().splitlines()[0]}")
+    conn.autocommit = True
+    return conn

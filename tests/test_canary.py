@@ -35,6 +35,7 @@ import redis
 
 from bot.outcomes.model import today
 from bot.settings import PROJECT_ROOT, load_settings
+from tests.stack import postgres_or_skip
 
 CANARY = f"quokka{secrets.token_hex(5)}canary"
 PHONE, PHONE_DIGITS = "07700 900123", "07700900123"
@@ -536,14 +537,9 @@ def check_columns(columns: list[str]) -> None:
 @pytest.fixture
 def postgres_schema() -> Iterator[tuple[Any, str]]:
     """A fresh schema in the ``test`` database, dropped afterwards."""
-    psycopg2 = pytest.importorskip("psycopg2")
+    conn = postgres_or_skip(POSTGRES_URL)
     from psycopg2 import sql
 
-    try:
-        conn = psycopg2.connect(POSTGRES_URL, connect_timeout=3)
-    except psycopg2.OperationalError as exc:
-        pytest.skip(f"PostgreSQL is not reachable at {POSTGRES_URL}: {str(exc).strip().splitlines()[0]}")
-    conn.autocommit = True
     schema = f"hoth_canary_{secrets.token_hex(4)}"
     with conn.cursor() as cur:
         cur.execute(sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(schema)))

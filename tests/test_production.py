@@ -55,6 +55,7 @@ import yaml
 from bot.net import find_free_port, http_ok
 from bot.serve_rasa import REDIS_STORE
 from bot.settings import ENV_KEYS, PROJECT_ROOT, child_env, load_settings
+from tests.stack import postgres_or_skip
 
 REDIS_DB = 13
 REDIS_URL = f"redis://127.0.0.1:6379/{REDIS_DB}"
@@ -227,13 +228,7 @@ def _redis_client() -> redis.Redis:
 
 
 def _postgres() -> Any:
-    psycopg2 = pytest.importorskip("psycopg2")
-    try:
-        conn = psycopg2.connect(POSTGRES_URL, connect_timeout=3)
-    except psycopg2.OperationalError as exc:
-        pytest.skip(f"PostgreSQL is not reachable at {POSTGRES_URL}: {str(exc).strip().splitlines()[0]}")
-    conn.autocommit = True
-    return conn
+    return postgres_or_skip(POSTGRES_URL)
 
 
 @pytest.fixture(scope="module")
