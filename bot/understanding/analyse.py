@@ -38,11 +38,13 @@ _YES = re.compile(
     r"^(yes|yeah|yea|yep|yup|yh|ye|aye|ya|correct|i think so|i believe so|definitely|absolutely|sadly yes)\b"
 )
 _NO = re.compile(
-    r"^(no|nope|nah|naw|not really|not right now|not at the moment|not now|no one|nobody|not that i know)\b"
+    r"^(no|nope|nah|naw|not really|not right now|not at the moment|not now|no one|nobody|not that i know|"
+    r"(i|we) (don't|do not) think so|don't think so|probably not|i doubt it|unlikely|hopefully not|"
+    r"(he's|she's|they're|he is|she is|they are|i'm|we're) (safe|fine|ok|okay|at home|home))\b"
 )
 _UNSURE = re.compile(
-    r"^(not sure|unsure|i'm not sure|i don't know|don't know|dunno|no idea|maybe|possibly|might be|"
-    r"i'm unsure|hard to say|can't say|not certain)\b"
+    r"^(not sure|unsure|i'm not sure|we're not sure|i don't know|we don't know|don't know|dunno|no idea|"
+    r"maybe|possibly|might be|could be|i'm unsure|hard to say|can't say|not certain|i hope not)\b"
 )
 _QUESTION_START = re.compile(
     r"^(what|what's|how|is|are|does|do|can|could|should|would|who|where|when|why|which|will|any)\b"
