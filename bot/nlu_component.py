@@ -25,7 +25,7 @@ from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from bot.understanding.analyse import MODEL_THRESHOLD, Analysis, analyse, prepare
+from bot.understanding.analyse import MODEL_EXTRA_THRESHOLD, MODEL_THRESHOLD, Analysis, analyse, prepare
 from bot.understanding.category_model import CategoryModel, CategoryModelError
 from bot.understanding.knowledge import default_knowledge
 
@@ -73,7 +73,9 @@ def entities_for(analysis: Analysis) -> list[dict[str, Any]]:
         found.append(("hoth_flag", "question"))
     if analysis.answer in {"no", "unsure"} and not analysis.danger_now:
         found.append(("danger_answer", analysis.answer))
-    if _other_role_answer(analysis):
+    if analysis.role is None and analysis.role_hint:
+        found.append(("role_guess", analysis.role_hint))
+    elif _other_role_answer(analysis):
         found.append(("role_guess", "community_member"))
     return [
         {
@@ -129,6 +131,20 @@ def decide_intent(intent: str | None, confidence: float, analysis: Analysis) -> 
         return None
     if analysis.urgent_reasons and intent not in {"disclose_abuse"} | (ANSWERS - {"inform"}):
         return "disclose_abuse"
+    # "What is CSE?" or "how do I report kids dealing without anyone knowing
+    # it was me?" asks about a topic, not about a child: it is answered and
+    # still routed, but does not read as a concern about someone.
+    if (
+        intent not in ANSWERS - {"inform"}
+        and analysis.question
+        and not analysis.urgent_reasons
+        and (analysis.general or not analysis.signs)
+        and (analysis.topics or analysis.signs)
+    ):
+        return "ask_information"
+    # "Is it normal that my son has two phones?" is a concern put as a question.
+    if intent == "ask_information" and analysis.question and not analysis.general and analysis.signs:
+        return "describe_concern"
     if analysis.has_concern and intent in SMALL_TALK:
         return "describe_concern"
     if analysis.topics and not analysis.has_concern and intent in SMALL_TALK:
@@ -159,7 +175,11 @@ class HothAnnotator(GraphComponent):
 
     @staticmethod
     def get_default_config() -> dict[str, Any]:
-        return {"knowledge_dir": None, "category_threshold": MODEL_THRESHOLD}
+        return {
+            "knowledge_dir": None,
+            "category_threshold": MODEL_THRESHOLD,
+            "category_extra_threshold": MODEL_EXTRA_THRESHOLD,
+        }
 
     def __init__(
         self,
@@ -172,6 +192,7 @@ class HothAnnotator(GraphComponent):
         # file stops the server instead of failing a conversation.
         self._knowledge = default_knowledge(config.get("knowledge_dir"))
         self._threshold = float(config.get("category_threshold", MODEL_THRESHOLD))
+        self._extra_threshold = float(config.get("category_extra_threshold", MODEL_EXTRA_THRESHOLD))
         self._storage = model_storage
         self._resource = resource
         self._category_model = category_model
@@ -224,7 +245,9 @@ class HothAnnotator(GraphComponent):
             text = message.get("text") or ""
             if not text or text.startswith("/"):
                 continue
-            analysis = analyse(text, self._knowledge, self._category_model, self._threshold)
+            analysis = analyse(
+                text, self._knowledge, self._category_model, self._threshold, self._extra_threshold
+            )
             entities = [e for e in message.get("entities", []) if e.get("extractor") != EXTRACTOR]
             message.set("entities", entities + entities_for(analysis), add_to_output=True)
             intent = message.get("intent") or {}

@@ -27,10 +27,19 @@ UNCERTAIN = re.compile(
     r"not only|can't tell (if|whether))\b"
 )
 NEGATION_WINDOW = 6
+# Tiers that state a role; a weak cue ("I saw", "training") only hints at one,
+# so the assistant still asks.
+HINT_TIERS = ("weak",)
+STATED_TIERS = tuple(t for t in TIERS if t not in HINT_TIERS)
 # The category model speaks only on descriptions long enough to describe
 # something, and only when fairly sure (chosen on the dev split, README).
 MODEL_MIN_WORDS = 6
 MODEL_THRESHOLD = 0.5
+# When the rules already found a category, the model adds another only when
+# much surer: on the dev cases its additions beside a rule category were
+# mostly wrong below 0.7 (a second category the words only resemble), while
+# on messages the rules could not read at all 0.5 kept most of its hits.
+MODEL_EXTRA_THRESHOLD = 0.7
 SHORT_ANSWER_WORDS = 6
 COMMON_WORD_COUNT = 100
 
@@ -40,7 +49,7 @@ _YES = re.compile(
 _NO = re.compile(
     r"^(no|nope|nah|naw|not really|not right now|not at the moment|not now|no one|nobody|not that i know|"
     r"(i|we) (don't|do not) think so|don't think so|probably not|i doubt it|unlikely|hopefully not|"
-    r"(he's|she's|they're|he is|she is|they are|i'm|we're) (safe|fine|ok|okay|at home|home))\b"
+    r"(he's|she's|they're|he is|she is|they are|i'm|we're) (back )?(safe|fine|ok|okay|at home|home|back))\b"
 )
 _UNSURE = re.compile(
     r"^(not sure|unsure|i'm not sure|we're not sure|i don't know|we don't know|don't know|dunno|no idea|"
@@ -48,6 +57,28 @@ _UNSURE = re.compile(
 )
 _QUESTION_START = re.compile(
     r"^(what|what's|how|is|are|does|do|can|could|should|would|who|where|when|why|which|will|any)\b"
+)
+_NOT_NOW = re.compile(
+    r"\b(not|nothing('s| is)?( happening)?) (right now|at the moment|this second|now|today)\b"
+)
+_FIRST_SENTENCE_ASKS = re.compile(r"^[^.!?]{1,100}\?")
+# A question names a particular child when it talks about him or her, about
+# "my son", "one of my pupils", or about what is happening to the person
+# asking; "how do I report kids dealing without anyone knowing it was me?"
+# names nobody.
+_PARTICULAR = re.compile(
+    r"\b(he|she|him|his|her|hers|he's|she's|himself|herself|"
+    r"(my|our|one of my|one of our|this|that|the) (son|daughter|child|kid|boy|girl|lad|lass|grandson|"
+    r"granddaughter|niece|nephew|brother|sister|stepson|stepdaughter|mate|friend|pupil|student|"
+    r"young person|teenager|teen|neighbour's (son|daughter|kid))s?|"
+    r"(i'm|i am|i've been|i have been|i was|i'm being|we're being) (being|been|getting|in|scared|forced|"
+    r"made|threatened|followed|hurt|blackmailed|groomed)|"
+    r"(make|makes|made|making|force|forced|forcing|want|wants|told|tell|tells|give|gives|gave|offer|offers|"
+    r"offered|send|sends|sent|pay|pays|paid|asking|asks|asked|refer|arrest|hurt|hurts|threaten|threatens|"
+    r"threatened|follow|follows|followed|message|messages|messaged) (me|us)|"
+    r"(use|using|borrow|borrowing) (my|our)|(year \d+|\d+ year old) (boy|girl|lad|lass|pupil|student|kid|child)|"
+    r"(owe|owed|owes) (them|him|her|money)|\d+ ?(yo|y/o|yr old|year old|years old|m|f)\b|"
+    r"(i'm|im|i am|she's|he's) \d+)\b"
 )
 _SEXUAL = re.compile(r"\b(sex|sexual|sexually|have sex|had sex|having sex|sleeping with|slept with|nudes?)\b")
 
@@ -57,6 +88,8 @@ class Analysis:
     """What one message says, as ids only (never the person's words)."""
 
     role: str | None = None
+    # A weak cue ("I saw..."): a guess used only to answer "who's asking?".
+    role_hint: str | None = None
     area: str | None = None
     signs: tuple[str, ...] = ()
     topics: tuple[str, ...] = ()
@@ -70,6 +103,8 @@ class Analysis:
     under_13: bool = False
     answer: str | None = None
     question: bool = False
+    # A question about a topic that names no particular child.
+    general: bool = False
     flags: tuple[str, ...] = field(default=())
     model_categories: tuple[str, ...] = field(default=())
     word_count: int = 0
@@ -168,9 +203,9 @@ def _ages(text: str, knowledge: Knowledge) -> list[int]:
     return [age for age in ages if 4 <= age <= 70]
 
 
-def find_role(text: str, knowledge: Knowledge) -> str | None:
+def find_role(text: str, knowledge: Knowledge, tiers: tuple[str, ...] = TIERS) -> str | None:
     """The role a message states, strongest cue first, earliest on ties."""
-    for strength in TIERS:
+    for strength in tiers:
         best: tuple[int, str] | None = None
         for role, patterns in knowledge.role_cues[strength].items():
             match = _first_match(patterns, text, check_negation=strength != "self_identification")
@@ -293,11 +328,13 @@ def analyse(
     knowledge: Knowledge | None = None,
     category_model: CategoryModel | None = None,
     threshold: float = MODEL_THRESHOLD,
+    extra_threshold: float = MODEL_EXTRA_THRESHOLD,
 ) -> Analysis:
     """Analyse one message; returns ids only.
 
     ``category_model`` adds categories the rules missed when it is at least
-    ``threshold`` sure, except ones the message denies.
+    ``threshold`` sure (``extra_threshold`` when the rules found a category
+    already), except ones the message denies.
     """
     knowledge = knowledge or default_knowledge()
     text = prepare(message, knowledge)
@@ -308,6 +345,7 @@ def analyse(
     categories: set[str] = set()
     denied: set[str] = set()
     urgent: list[str] = []
+    yielding: list = []
     for indicator in knowledge.indicators:
         if indicator.unless and any(p.search(text) for p in indicator.unless):
             continue
@@ -317,12 +355,16 @@ def analyse(
             found, was_denied = _scan(indicator.patterns, text)
         if found:
             signs.append(indicator.id)
-            categories.update(indicator.categories)
+            if indicator.yields_to:
+                yielding.append(indicator)
+            else:
+                categories.update(indicator.categories)
             if indicator.level == "urgent":
                 urgent.append(indicator.id)
         elif was_denied:
             denied.update(indicator.categories)
-    _gendered_exploitation(text, signs, categories)
+    yielded = {c for indicator in yielding for c in indicator.categories}
+    _gendered_exploitation(text, signs, categories | yielded)
 
     topics = [cid for cid, patterns in knowledge.topics.items() if _first_match(patterns, text)]
     categories.update(topics)
@@ -330,9 +372,7 @@ def analyse(
     ages = _ages(text, knowledge)
     under_13 = any(age < 13 for age in ages)
     sexual = bool(_SEXUAL.search(text)) and not _negated(text, _SEXUAL.search(text).start())
-    if under_13 and (
-        sexual or "sexual_exploitation" in categories or "harmful_sexual_behaviour" in categories
-    ):
+    if under_13 and (sexual or {"sexual_exploitation", "harmful_sexual_behaviour"} & (categories | yielded)):
         urgent.append("under_13_sexual")
         if "harmful_sexual_behaviour" not in categories:
             categories.add("sexual_exploitation")
@@ -344,26 +384,40 @@ def analyse(
             signs.append("older_partner")
 
     model_categories: tuple[str, ...] = ()
-    if category_model is not None and len(words(text)) >= MODEL_MIN_WORDS:
+    # Answers ("no, he came home on the school bus") are not descriptions:
+    # the model would read "came home" as going missing.
+    answering = (
+        _answer(text) is not None or _said_not_in_danger(text, knowledge) or bool(_NOT_NOW.search(text))
+    )
+    if category_model is not None and len(words(text)) >= MODEL_MIN_WORDS and not answering:
         scores = category_model.scores(text)
+        bar = max(threshold, extra_threshold) if categories or yielded else threshold
         model_categories = tuple(
-            c
-            for c in CATEGORIES
-            if scores.get(c, 0.0) >= threshold and c not in denied and c not in categories
+            c for c in CATEGORIES if scores.get(c, 0.0) >= bar and c not in denied and c not in categories
         )
         categories.update(model_categories)
+    # A sign that yields ("an older man online" beside extremist talk) keeps
+    # its own category only when nothing else points where it yields.
+    # Its urgency was about the harm it yielded, so it goes too.
+    for indicator in yielding:
+        if not categories & set(indicator.yields_to):
+            categories.update(indicator.categories)
+        elif indicator.id in urgent:
+            urgent.remove(indicator.id)
 
     vulnerabilities = tuple(v.id for v in knowledge.vulnerabilities if _first_match(v.patterns, text))
     contexts = tuple(c.id for c in knowledge.contexts if _first_match(c.patterns, text, check_negation=False))
     language = tuple(term.id for term in knowledge.language if _first_match(term.patterns, text, False))
     danger_now = _danger_now(text, knowledge)
+    question = text.endswith("?") or bool(_QUESTION_START.match(text) or _FIRST_SENTENCE_ASKS.match(text))
     flags = []
     if "online" in contexts:
         flags.append("online")
     if under_13:
         flags.append("under_13")
     return Analysis(
-        role=find_role(text, knowledge),
+        role=find_role(text, knowledge, STATED_TIERS),
+        role_hint=find_role(text, knowledge, HINT_TIERS),
         area=find_area(text, knowledge),
         signs=tuple(signs),
         topics=tuple(topics),
@@ -376,7 +430,8 @@ def analyse(
         not_in_danger=not danger_now and _said_not_in_danger(text, knowledge),
         under_13=under_13,
         answer=_answer(text),
-        question=text.endswith("?") or bool(_QUESTION_START.match(text)),
+        question=question,
+        general=question and not _PARTICULAR.search(text),
         flags=tuple(flags),
         model_categories=model_categories,
         word_count=len(words(text)),

@@ -78,6 +78,10 @@ class Indicator:
     patterns: tuple[re.Pattern[str], ...]
     unless: tuple[re.Pattern[str], ...] = ()
     negated_ok: bool = False
+    # Categories that, when another sign in the message points to them, take
+    # the place of this sign's own (nudes passed round a class are harmful
+    # sexual behaviour between children, not exploitation by an adult).
+    yields_to: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -174,6 +178,9 @@ def _load_taxonomy(path: Path) -> dict[str, Any]:
         if level not in LEVELS:
             raise KnowledgeError(f"{where}: 'level' must be one of {LEVELS}, got {level!r}")
         unless = entry.get("unless") or []
+        yields_to = entry.get("yields_to") or []
+        if not isinstance(yields_to, list) or any(c not in CATEGORIES for c in yields_to):
+            raise KnowledgeError(f"{where}: 'yields_to' must be a list of {CATEGORIES}, got {yields_to!r}")
         indicators.append(
             Indicator(
                 id=iid,
@@ -183,6 +190,7 @@ def _load_taxonomy(path: Path) -> dict[str, Any]:
                 patterns=_patterns(entry.get("patterns"), f"{where}: patterns"),
                 unless=_patterns(unless, f"{where}: unless") if unless else (),
                 negated_ok=bool(entry.get("negated_ok", False)),
+                yields_to=tuple(yields_to),
             )
         )
 
@@ -275,9 +283,10 @@ def _occupation_patterns(occupations: list[str], workplaces: list[str]) -> list[
     if occupations:
         occ = "(" + "|".join(occupations) + ")"
         patterns += [
-            rf"(i'm|i am|im|i work as|working as|i'm just|just) (a |an |the )?(\S+ )?{occ}",
+            rf"(i'm|i am|im|i work as|working as|i'm just|just) (a |an |the |his |her |their |one of (his|her|their) )?"
+            rf"(\S+ )?{occ}",
             rf"^(a |an |the )?(\S+ )?{occ}(?=[.,:;!?]| -| here| speaking| writing| at (a|an|the|my|our)"
-            rf"| in (a|an|the|my|our)| for (a|an|the)|$)",
+            rf"| in (a|an|the|my|our)| for (a|an|the)| on (a|an|the|my|our)| with (a|an|the|my|our)|$)",
             rf"{occ} (here|speaking|writing)",
             rf"^(\S+ ){{0,2}}{occ}( \S+){{0,2}}$",
         ]
@@ -287,6 +296,8 @@ def _occupation_patterns(occupations: list[str], workplaces: list[str]) -> list[
             rf"i (work|worked|volunteer|am working|do shifts|do nights)( nights| days| part time| weekends)? (at|in|on|for) "
             rf"(a |an |the |our |my )?(\S+ )?{place}",
             rf"^(i )?(work|working) (at|in|on|for) (a |an |the )?(\S+ )?{place}",
+            rf"(i|i'm|i am|im) (on|do|cover|work|doing|covering) (\S+ ){{0,4}}(at|in|for) (a |an |the |our |my )?(\S+ )?"
+            rf"{place}\b",
         ]
     return patterns
 

@@ -36,6 +36,8 @@ TOKEN_MAP = {
     "theyve": "they've",
     "thats": "that's",
     "whats": "what's",
+    "wats": "what's",
+    "wots": "what's",
     "u": "you",
     "ya": "you",
     "ur": "your",
