@@ -48,7 +48,8 @@ _YES = re.compile(
 )
 _NO = re.compile(
     r"^(no|nope|nah|naw|not really|not right now|not at the moment|not now|no one|nobody|not that i know|"
-    r"(i|we) (don't|do not) think so|don't think so|probably not|i doubt it|unlikely|hopefully not|"
+    r"(i|we) (don't|do not) think so|don't think so|"
+    r"(i|we) (don't|do not) think (he|she|they|anyone|anybody)('s| is| are)? (in )?(any )?(immediate )?danger|probably not|i doubt it|unlikely|hopefully not|"
     r"(he's|she's|they're|he is|she is|they are|i'm|we're) (back )?(safe|fine|ok|okay|at home|home|back))\b"
 )
 _UNSURE = re.compile(
@@ -387,7 +388,14 @@ def analyse(
     # Answers ("no, he came home on the school bus") are not descriptions:
     # the model would read "came home" as going missing.
     answering = (
-        _answer(text) is not None or _said_not_in_danger(text, knowledge) or bool(_NOT_NOW.search(text))
+        _answer(text) is not None
+        or _said_not_in_danger(text, knowledge)
+        or bool(_NOT_NOW.search(text))
+        # "I do reception at a hotel" answers "who's asking?"
+        or (
+            len(words(text)) <= SHORT_ANSWER_WORDS + 2
+            and bool(find_role(text, knowledge) or find_area(text, knowledge))
+        )
     )
     if category_model is not None and len(words(text)) >= MODEL_MIN_WORDS and not answering:
         scores = category_model.scores(text)
