@@ -406,12 +406,10 @@ def analyse(
         categories.update(model_categories)
     # A sign that yields ("an older man online" beside extremist talk) keeps
     # its own category only when nothing else points where it yields.
-    # Its urgency was about the harm it yielded, so it goes too.
+    # Its urgency stays: forced sexual acts are urgent whoever does them.
     for indicator in yielding:
         if not categories & set(indicator.yields_to):
             categories.update(indicator.categories)
-        elif indicator.id in urgent:
-            urgent.remove(indicator.id)
 
     vulnerabilities = tuple(v.id for v in knowledge.vulnerabilities if _first_match(v.patterns, text))
     contexts = tuple(c.id for c in knowledge.contexts if _first_match(c.patterns, text, check_negation=False))
