@@ -33,6 +33,26 @@ from bot.understanding.analyse import analyse
         ("gym owner", "inform", None),
         ("consett", "inform", None),
         ("15", "inform", None),
+        # A question about a topic, naming no particular child, is a question.
+        (
+            "How do I report kids dealing drugs without anyone knowing it was me?",
+            "describe_concern",
+            "ask_information",
+        ),
+        ("wats county lines? my mate keeps saying it", "describe_concern", "ask_information"),
+        (
+            "What is child sexual exploitation? My daughter's school sent a letter",
+            "disclose_abuse",
+            "ask_information",
+        ),
+        # A question about a particular child with signs is a concern.
+        (
+            "is it normal that my son has two phones and cash he can't explain?",
+            "ask_information",
+            "describe_concern",
+        ),
+        # A disclosure put as a question stays a disclosure.
+        ("what do i do, he made me have sex with his mates", "ask_information", "disclose_abuse"),
     ],
 )
 def test_decide_intent(text, classifier, expected):

@@ -278,6 +278,15 @@ def test_sexual_activity_with_an_under_13_is_always_urgent() -> None:
         ("I look after my grandson, he's 13", "parent_carer"),
         ("me im 13", "young_person"),
         ("there's a lad at my school who carries a knife", "young_person"),
+        ("I'm his maths teacher", "practitioner"),
+        ("I coach the under 15s", "practitioner"),
+        ("PCSO on the neighbourhood team", "practitioner"),
+        ("I do reception at a hotel", "community_member"),
+        ("I'm on nights on reception at a hotel. A man booked a room", "community_member"),
+        ("I'm still writing reports for my Year 9 group", "practitioner"),
+        ("im in year 9", "young_person"),
+        # Adults are told things too: this is not a young person's cue.
+        ("she told me about it last week", None),
     ],
 )
 def test_role_phrasings(message: str, role: str | None) -> None:
@@ -348,6 +357,10 @@ def _unknown_level(data: dict) -> None:
     data["indicators"][0]["level"] = "critical"
 
 
+def _unknown_yield(data: dict) -> None:
+    data["indicators"][0]["yields_to"] = ["bullying"]
+
+
 def _duplicate_indicator(data: dict) -> None:
     data["indicators"].append(dict(data["indicators"][0]))
 
@@ -370,6 +383,7 @@ def _empty_patterns(data: dict) -> None:
         ("taxonomy.yml", _broken_pattern, "invalid pattern"),
         ("taxonomy.yml", _unknown_category, "categories"),
         ("taxonomy.yml", _unknown_level, "level"),
+        ("taxonomy.yml", _unknown_yield, "yields_to"),
         ("taxonomy.yml", _duplicate_indicator, "duplicate"),
         ("taxonomy.yml", _empty_patterns, "danger_now.always"),
         ("places.yml", _unknown_area, "unknown areas"),
@@ -384,3 +398,116 @@ def test_a_broken_knowledge_file_is_refused_by_name(
         load_knowledge(knowledge_copy)
     assert file_name in str(error.value)
     assert says in str(error.value)
+
+
+def test_a_weak_cue_only_hints_at_a_role() -> None:
+    # "I saw..." could be anyone: the assistant still asks who is asking.
+    result = analyse("I saw two lads handing a bag to a younger kid by the shops")
+    assert result.role is None
+    assert result.role_hint == "community_member"
+
+
+# --- answers to "is anyone in danger right now?" ---------------------------
+
+
+@pytest.mark.parametrize(
+    ("message", "danger_now", "answer"),
+    [
+        ("no, nobody's in danger right now", False, "no"),
+        ("no, nobody's in danger right now, I'm on my break", False, "no"),
+        ("not like physically, im in my room, but im freaking out", False, "no"),
+        ("I don't think she's in immediate danger right now, I'm back at the office", False, "no"),
+        ("he's back home now, I saw him this morning", False, "no"),
+        ("kind of, hes parked outside my house right now and says if i dont come out", True, None),
+        ("yes hes waiting outside her school right now", True, "yes"),
+    ],
+)
+def test_danger_answers(message: str, danger_now: bool, answer: str | None) -> None:
+    result = analyse(message)
+    assert (result.danger_now, result.answer) == (danger_now, answer)
+
+
+# --- one sign giving way to another -----------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("message", "present", "absent"),
+    [
+        # Nudes passed round a school by other pupils: harmful sexual behaviour.
+        (
+            "Teacher. Group of Y10 boys AirDropping nudes of a Y9 girl around the school bus",
+            "harmful_sexual_behaviour",
+            "sexual_exploitation",
+        ),
+        # The same images sent to an adult met online: exploitation.
+        ("she sent nudes to a man she met online", "sexual_exploitation", None),
+        # An older stranger online beside extremist talk: radicalisation.
+        (
+            "a guy online says people like us are being replaced and we have to fight back, he wants to meet up",
+            "radicalisation",
+            "sexual_exploitation",
+        ),
+        # Forced by a boyfriend of the same age: relationship abuse, still urgent.
+        (
+            "my boyfriend checks my phone all the time and pressured me into sex, we're both 15",
+            "relationship_abuse",
+            "sexual_exploitation",
+        ),
+    ],
+)
+def test_a_sign_gives_way_to_the_harm_the_message_is_about(
+    message: str, present: str, absent: str | None
+) -> None:
+    result = analyse(message)
+    assert present in result.categories
+    if absent:
+        assert absent not in result.categories
+
+
+def test_forced_sex_by_a_peer_keeps_its_urgency() -> None:
+    result = analyse("my boyfriend checks my phone all the time and pressured me into sex, we're both 15")
+    assert "forced_sexual_activity" in result.urgent_reasons
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "What is child sexual exploitation? My daughter's school sent a letter home about it.",
+        "whats sextortion? our teacher said to watch out for it",
+    ],
+)
+def test_the_name_of_a_harm_is_a_topic_not_a_sign(message: str) -> None:
+    result = analyse(message)
+    assert result.topics and not result.signs and not result.urgent_reasons
+
+
+class _FixedModel:
+    """A category model that is always this sure of one category."""
+
+    def __init__(self, category: str, score: float) -> None:
+        self.category, self.score = category, score
+
+    def scores(self, text: str) -> dict[str, float]:
+        return {self.category: self.score}
+
+
+def test_the_category_model_does_not_read_answers() -> None:
+    model = _FixedModel("missing", 0.99)
+    assert (
+        "missing"
+        not in analyse("no, he came home on the school bus at four", category_model=model).categories
+    )
+    assert "missing" not in analyse("I do reception at a hotel in town", category_model=model).categories
+    assert (
+        "missing"
+        in analyse("he keeps going off for days and won't say where", category_model=model).categories
+    )
+
+
+def test_the_category_model_needs_more_beside_a_rule_category() -> None:
+    # Alone it adds a category at 0.5; beside one the rules found, only at 0.7.
+    alone = "my daughter has been acting really differently for a few weeks"
+    beside = "my son keeps coming home with cash and a second phone"
+    assert "missing" in analyse(alone, category_model=_FixedModel("missing", 0.6)).categories
+    assert "missing" not in analyse(beside, category_model=_FixedModel("missing", 0.6)).categories
+    assert "missing" in analyse(beside, category_model=_FixedModel("missing", 0.75)).categories

@@ -18,7 +18,8 @@ from bot.understanding.text import clause_start, normalise, words
 from bot.vocabulary import CATEGORIES
 
 NEGATIONS = frozenset(
-    "not never no none nobody neither nor without don't doesn't didn't hasn't haven't hadn't "
+    "not never no none nobody nobody's nobodys noone noone's nothing nothing's neither nor without don't doesn't "
+    "didn't hasn't haven't hadn't "
     "isn't wasn't aren't weren't ain't".split()
 )
 # Uncertainty is not denial: "not sure if he's carrying a knife" keeps the sign.
@@ -48,6 +49,7 @@ _YES = re.compile(
 )
 _NO = re.compile(
     r"^(no|nope|nah|naw|not really|not right now|not at the moment|not now|no one|nobody|not that i know|"
+    r"not (like |really |exactly )?(physically|at the minute|rn|atm|as such|in that way)|"
     r"(i|we) (don't|do not) think so|don't think so|"
     r"(i|we) (don't|do not) think (he|she|they|anyone|anybody)('s| is| are)? (in )?(any )?(immediate )?danger|probably not|i doubt it|unlikely|hopefully not|"
     r"(he's|she's|they're|he is|she is|they are|i'm|we're) (back )?(safe|fine|ok|okay|at home|home|back))\b"
