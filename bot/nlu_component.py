@@ -26,6 +26,7 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.understanding.analyse import MODEL_EXTRA_THRESHOLD, MODEL_THRESHOLD, Analysis, analyse, prepare
+from bot.understanding.assess import encode_evidence
 from bot.understanding.category_model import CategoryModel, CategoryModelError
 from bot.understanding.knowledge import default_knowledge
 
@@ -62,6 +63,7 @@ def entities_for(analysis: Analysis) -> list[dict[str, Any]]:
     found += [("hoth_sign", reason) for reason in analysis.urgent_reasons if reason not in analysis.signs]
     found += [("hoth_topic", topic) for topic in analysis.topics]
     found += [("hoth_category", category) for category in analysis.categories]
+    found += [("hoth_evidence", evidence) for evidence in encode_evidence(analysis)]
     found += [("hoth_flag", flag) for flag in analysis.flags]
     found += [("hoth_flag", f"vulnerability:{v}") for v in analysis.vulnerabilities]
     found += [("language_term", term) for term in analysis.language_terms]
@@ -77,6 +79,8 @@ def entities_for(analysis: Analysis) -> list[dict[str, Any]]:
         found.append(("role_guess", analysis.role_hint))
     elif _other_role_answer(analysis):
         found.append(("role_guess", "community_member"))
+    if _other_area_answer(analysis):
+        found.append(("area_guess", "elsewhere"))
     return [
         {
             "entity": name,
@@ -88,6 +92,20 @@ def entities_for(analysis: Analysis) -> list[dict[str, Any]]:
         }
         for name, value in found
     ]
+
+
+def _other_area_answer(analysis: Analysis) -> bool:
+    """A short reply naming no place we know ("Kirkby Stephen"): used only as the
+    answer to "where are you?", where it means somewhere else, so the question
+    is not asked again and again."""
+    return (
+        analysis.area is None
+        and analysis.role is None
+        and analysis.answer is None
+        and 0 < analysis.word_count <= 3
+        and analysis.understood
+        and not (analysis.signs or analysis.topics or analysis.question or analysis.danger_now)
+    )
 
 
 # The classifier's own "emergency" is trusted only when it is this sure and

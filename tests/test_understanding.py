@@ -511,3 +511,53 @@ def test_the_category_model_needs_more_beside_a_rule_category() -> None:
     assert "missing" in analyse(alone, category_model=_FixedModel("missing", 0.6)).categories
     assert "missing" not in analyse(beside, category_model=_FixedModel("missing", 0.6)).categories
     assert "missing" in analyse(beside, category_model=_FixedModel("missing", 0.75)).categories
+
+
+# --- a whole conversation ---------------------------------------------------
+
+
+def _turns(*messages: str, model=None):
+    from bot.nlu_component import entities_for
+    from bot.understanding.assess import Turn
+
+    return [
+        Turn.from_parse("describe_concern", entities_for(analyse(m, category_model=model))) for m in messages
+    ]
+
+
+def test_a_sign_gives_way_to_a_harm_named_in_another_message() -> None:
+    from bot.understanding.assess import assess
+
+    turns = _turns(
+        "my son keeps going on about a race war and has swastikas on his wall",
+        "an older man he met online sends him stuff and wants to meet up with him",
+    )
+    assert assess(turns).categories == ("radicalisation",)
+    # Without the extremist talk, the same message points to exploitation.
+    assert assess(turns[1:]).categories == ("sexual_exploitation",)
+
+
+def test_a_model_guess_beside_signs_elsewhere_in_the_conversation_needs_more() -> None:
+    from bot.understanding.assess import assess
+
+    first = "my son keeps coming home with cash and a second phone"
+    second = "he has been acting really differently for a few weeks now"
+    unsure = assess(_turns(first, second, model=_FixedModel("missing", 0.6))).categories
+    sure = assess(_turns(first, second, model=_FixedModel("missing", 0.75))).categories
+    assert "missing" not in unsure
+    assert "missing" in sure
+
+
+def test_evidence_travels_as_ids_only() -> None:
+    from bot.nlu_component import entities_for
+
+    entities = entities_for(
+        analyse("she sent nudes to a man she met online", category_model=_FixedModel("missing", 0.55))
+    )
+    evidence = sorted(e["value"] for e in entities if e["entity"] == "hoth_evidence")
+    # Two signs that give way (sexual images, online grooming) and a model score.
+    assert evidence == [
+        "model:missing:0.550",
+        "soft:sexual_exploitation:harmful_sexual_behaviour",
+        "soft:sexual_exploitation:radicalisation",
+    ]

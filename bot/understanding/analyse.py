@@ -9,6 +9,7 @@ never depends on a statistical model's confidence. The category model
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -110,6 +111,11 @@ class Analysis:
     general: bool = False
     flags: tuple[str, ...] = field(default=())
     model_categories: tuple[str, ...] = field(default=())
+    # The evidence behind `categories`, kept apart so that a whole
+    # conversation can be weighed the same way as one message (assess.py).
+    firm: tuple[str, ...] = field(default=())
+    soft: tuple[tuple[str, tuple[str, ...]], ...] = field(default=())
+    model_scores: tuple[tuple[str, float], ...] = field(default=())
     word_count: int = 0
     understood: bool = True
 
@@ -386,7 +392,9 @@ def analyse(
         if "older_partner" not in signs:
             signs.append("older_partner")
 
-    model_categories: tuple[str, ...] = ()
+    firm = set(categories)
+    soft = tuple((c, indicator.yields_to) for indicator in yielding for c in indicator.categories)
+    model_scores: tuple[tuple[str, float], ...] = ()
     # Answers ("no, he came home on the school bus") are not descriptions:
     # the model would read "came home" as going missing.
     answering = (
@@ -401,17 +409,13 @@ def analyse(
     )
     if category_model is not None and len(words(text)) >= MODEL_MIN_WORDS and not answering:
         scores = category_model.scores(text)
-        bar = max(threshold, extra_threshold) if categories or yielded else threshold
-        model_categories = tuple(
-            c for c in CATEGORIES if scores.get(c, 0.0) >= bar and c not in denied and c not in categories
+        model_scores = tuple(
+            (c, round(float(scores.get(c, 0.0)), 3))
+            for c in CATEGORIES
+            if scores.get(c, 0.0) >= threshold and c not in denied and c not in firm
         )
-        categories.update(model_categories)
-    # A sign that yields ("an older man online" beside extremist talk) keeps
-    # its own category only when nothing else points where it yields.
-    # Its urgency stays: forced sexual acts are urgent whoever does them.
-    for indicator in yielding:
-        if not categories & set(indicator.yields_to):
-            categories.update(indicator.categories)
+    categories = combine(firm, soft, model_scores, threshold, extra_threshold)
+    model_categories = tuple(c for c, _ in model_scores if c in categories and c not in yielded)
 
     vulnerabilities = tuple(v.id for v in knowledge.vulnerabilities if _first_match(v.patterns, text))
     contexts = tuple(c.id for c in knowledge.contexts if _first_match(c.patterns, text, check_negation=False))
@@ -442,6 +446,9 @@ def analyse(
         general=question and not _PARTICULAR.search(text),
         flags=tuple(flags),
         model_categories=model_categories,
+        firm=tuple(c for c in CATEGORIES if c in firm),
+        soft=soft,
+        model_scores=model_scores,
         word_count=len(words(text)),
         understood=_has_known_word(text, knowledge),
     )
@@ -452,6 +459,29 @@ _FEMALE = re.compile(
 )
 _MALE = re.compile(r"\b(he|him|his|himself|boy|boys|lad|lads|son|nephew|grandson|brother|stepson)\b")
 _GENDERED_SIGNS = ("older_associates", "taxis_hotels")
+
+
+def combine(
+    firm: Iterable[str],
+    soft: Iterable[tuple[str, Iterable[str]]],
+    model_scores: Iterable[tuple[str, float]],
+    threshold: float = MODEL_THRESHOLD,
+    extra_threshold: float = MODEL_EXTRA_THRESHOLD,
+) -> set[str]:
+    """The categories that evidence points to, for one message or a conversation.
+
+    ``firm``: categories of signs and topics. ``soft``: a sign's category with
+    the categories it yields to ("an older man online" gives way to
+    radicalisation when the talk is extremist). ``model_scores``: the
+    category model's scores; it adds a category at ``threshold``, or at
+    ``extra_threshold`` when signs already point somewhere.
+    """
+    soft = list(soft)
+    found = set(firm)
+    bar = max(threshold, extra_threshold) if found or soft else threshold
+    found |= {c for c, score in model_scores if score >= bar}
+    found |= {c for c, yields_to in soft if not found & set(yields_to)}
+    return found
 
 
 def _gendered_exploitation(text: str, signs: list[str], categories: set[str]) -> None:

@@ -9,10 +9,40 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from bot.understanding.analyse import Analysis, combine
 from bot.understanding.knowledge import Knowledge
 from bot.vocabulary import CATEGORIES
 
 UNDER_13_SEXUAL = "under_13_sexual"
+EVIDENCE = "hoth_evidence"
+
+
+def encode_evidence(analysis: Analysis) -> list[str]:
+    """The evidence behind one message's categories as id strings (no words):
+    ``firm:<category>``, ``soft:<category>:<yields to>+...``, ``model:<category>:<score>``."""
+    out = [f"firm:{c}" for c in analysis.firm]
+    out += [f"soft:{c}:{'+'.join(yields_to)}" for c, yields_to in analysis.soft]
+    out += [f"model:{c}:{score:.3f}" for c, score in analysis.model_scores]
+    return out
+
+
+def _decode(values: Iterable[str]):
+    firm, soft, model = [], [], []
+    for value in values:
+        kind, _, rest = value.partition(":")
+        if kind == "firm" and rest in CATEGORIES:
+            firm.append(rest)
+        elif kind == "soft":
+            category, _, yields = rest.partition(":")
+            if category in CATEGORIES:
+                soft.append((category, tuple(y for y in yields.split("+") if y in CATEGORIES)))
+        elif kind == "model":
+            category, _, score = rest.partition(":")
+            try:
+                model.append((category, float(score)))
+            except ValueError:
+                continue
+    return tuple(firm), tuple(soft), tuple((c, p) for c, p in model if c in CATEGORIES)
 
 
 @dataclass(frozen=True)
@@ -25,6 +55,8 @@ class Turn:
     topics: tuple[str, ...] = ()
     flags: tuple[str, ...] = ()
     language_terms: tuple[str, ...] = ()
+    # The evidence behind `categories`; None for a message without it.
+    evidence: tuple[str, ...] | None = None
 
     @classmethod
     def from_parse(cls, intent: str | None, entities: Iterable[dict]) -> Turn:
@@ -41,6 +73,7 @@ class Turn:
             topics=tuple(grouped.get("hoth_topic", [])),
             flags=tuple(grouped.get("hoth_flag", [])),
             language_terms=tuple(grouped.get("language_term", [])),
+            evidence=tuple(grouped[EVIDENCE]) if EVIDENCE in grouped else None,
         )
 
     @property
@@ -62,6 +95,9 @@ def assess(turns: Iterable[Turn], in_danger: str | None = None) -> Assessment:
     """The assessment of a whole conversation so far."""
     turns = list(turns)
     categories: set[str] = set()
+    firm: list[str] = []
+    soft: list[tuple[str, tuple[str, ...]]] = []
+    model: list[tuple[str, float]] = []
     signs: list[str] = []
     flags: set[str] = set()
     emergency = in_danger == "yes"
@@ -69,7 +105,13 @@ def assess(turns: Iterable[Turn], in_danger: str | None = None) -> Assessment:
     concern = False
     for turn in turns:
         flags.update(turn.flags)
-        categories.update(turn.categories)
+        if turn.evidence is None:
+            firm += turn.categories
+        else:
+            turn_firm, turn_soft, turn_model = _decode(turn.evidence)
+            firm += turn_firm
+            soft += turn_soft
+            model += turn_model
         if turn.intent == "emergency" or "danger_now" in turn.flags:
             emergency = True
         if "urgent" in turn.flags:
@@ -81,6 +123,10 @@ def assess(turns: Iterable[Turn], in_danger: str | None = None) -> Assessment:
         signs += [s for s in turn.signs if s not in signs]
         if turn.signs or turn.intent in {"describe_concern", "disclose_abuse"}:
             concern = True
+    # The conversation is weighed as one message would be: a sign that gives
+    # way to another harm, or a model guess beside signs, counts only when
+    # nothing said anywhere in the conversation outweighs it.
+    categories = combine(firm, soft, model)
     if emergency:
         urgency = "emergency"
     elif urgent:
