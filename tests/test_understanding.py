@@ -361,6 +361,11 @@ def _unknown_yield(data: dict) -> None:
     data["indicators"][0]["yields_to"] = ["bullying"]
 
 
+def _instead_without_yield(data: dict) -> None:
+    data["indicators"][0]["instead"] = ["missing"]
+    data["indicators"][0].pop("yields_to", None)
+
+
 def _duplicate_indicator(data: dict) -> None:
     data["indicators"].append(dict(data["indicators"][0]))
 
@@ -384,6 +389,7 @@ def _empty_patterns(data: dict) -> None:
         ("taxonomy.yml", _unknown_category, "categories"),
         ("taxonomy.yml", _unknown_level, "level"),
         ("taxonomy.yml", _unknown_yield, "yields_to"),
+        ("taxonomy.yml", _instead_without_yield, "instead"),
         ("taxonomy.yml", _duplicate_indicator, "duplicate"),
         ("taxonomy.yml", _empty_patterns, "danger_now.always"),
         ("places.yml", _unknown_area, "unknown areas"),
@@ -558,6 +564,32 @@ def test_evidence_travels_as_ids_only() -> None:
     # Two signs that give way (sexual images, online grooming) and a model score.
     assert evidence == [
         "model:missing:0.550",
-        "soft:sexual_exploitation:harmful_sexual_behaviour",
-        "soft:sexual_exploitation:radicalisation",
+        "soft:sexual_exploitation:harmful_sexual_behaviour:",
+        "soft:sexual_exploitation:radicalisation:",
     ]
+
+
+def test_forced_sex_by_a_same_age_partner_is_harmful_sexual_behaviour_and_relationship_abuse() -> None:
+    from bot.understanding.assess import assess
+
+    turns = _turns(
+        "her boyfriend is in the same year, he checks her phone every break and tells her what to wear",
+        "a friend told me he made her do things she didn't want to at a party",
+    )
+    assert assess(turns).categories == ("relationship_abuse", "harmful_sexual_behaviour")
+    assert assess(turns).urgency == "urgent"
+
+
+@pytest.mark.parametrize(
+    ("message", "trafficking"),
+    [
+        ("they drive him down to somewhere near bristol and he stays in a flat for days", True),
+        ("older men take her and her mate in a car to hotels in Leeds at weekends", True),
+        ("hes paid for her train ticket and a hotel", True),
+        ("CCTV shows him getting into a taxi booked and paid for by someone we don't know", True),
+        ("my dad takes me to school every morning", False),
+        ("he drives her to college on tuesdays", False),
+    ],
+)
+def test_being_transported_by_others(message: str, trafficking: bool) -> None:
+    assert ("trafficking" in analyse(message).categories) is trafficking

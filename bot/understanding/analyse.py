@@ -114,7 +114,7 @@ class Analysis:
     # The evidence behind `categories`, kept apart so that a whole
     # conversation can be weighed the same way as one message (assess.py).
     firm: tuple[str, ...] = field(default=())
-    soft: tuple[tuple[str, tuple[str, ...]], ...] = field(default=())
+    soft: tuple[tuple[str, tuple[str, ...], tuple[str, ...]], ...] = field(default=())
     model_scores: tuple[tuple[str, float], ...] = field(default=())
     word_count: int = 0
     understood: bool = True
@@ -393,7 +393,9 @@ def analyse(
             signs.append("older_partner")
 
     firm = set(categories)
-    soft = tuple((c, indicator.yields_to) for indicator in yielding for c in indicator.categories)
+    soft = tuple(
+        (c, indicator.yields_to, indicator.instead) for indicator in yielding for c in indicator.categories
+    )
     model_scores: tuple[tuple[str, float], ...] = ()
     # Answers ("no, he came home on the school bus") are not descriptions:
     # the model would read "came home" as going missing.
@@ -463,7 +465,7 @@ _GENDERED_SIGNS = ("older_associates", "taxis_hotels")
 
 def combine(
     firm: Iterable[str],
-    soft: Iterable[tuple[str, Iterable[str]]],
+    soft: Iterable[tuple[str, Iterable[str], Iterable[str]]],
     model_scores: Iterable[tuple[str, float]],
     threshold: float = MODEL_THRESHOLD,
     extra_threshold: float = MODEL_EXTRA_THRESHOLD,
@@ -472,7 +474,8 @@ def combine(
 
     ``firm``: categories of signs and topics. ``soft``: a sign's category with
     the categories it yields to ("an older man online" gives way to
-    radicalisation when the talk is extremist). ``model_scores``: the
+    radicalisation when the talk is extremist) and those that then take its
+    place. ``model_scores``: the
     category model's scores; it adds a category at ``threshold``, or at
     ``extra_threshold`` when signs already point somewhere.
     """
@@ -480,7 +483,9 @@ def combine(
     found = set(firm)
     bar = max(threshold, extra_threshold) if found or soft else threshold
     found |= {c for c, score in model_scores if score >= bar}
-    found |= {c for c, yields_to in soft if not found & set(yields_to)}
+    given_way = [(c, instead) for c, yields_to, instead in soft if found & set(yields_to)]
+    found |= {c for c, yields_to, _ in soft if not found & set(yields_to)}
+    found |= {c for _, instead in given_way for c in instead}
     return found
 
 

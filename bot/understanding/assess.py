@@ -21,7 +21,7 @@ def encode_evidence(analysis: Analysis) -> list[str]:
     """The evidence behind one message's categories as id strings (no words):
     ``firm:<category>``, ``soft:<category>:<yields to>+...``, ``model:<category>:<score>``."""
     out = [f"firm:{c}" for c in analysis.firm]
-    out += [f"soft:{c}:{'+'.join(yields_to)}" for c, yields_to in analysis.soft]
+    out += [f"soft:{c}:{'+'.join(yields_to)}:{'+'.join(instead)}" for c, yields_to, instead in analysis.soft]
     out += [f"model:{c}:{score:.3f}" for c, score in analysis.model_scores]
     return out
 
@@ -33,9 +33,16 @@ def _decode(values: Iterable[str]):
         if kind == "firm" and rest in CATEGORIES:
             firm.append(rest)
         elif kind == "soft":
-            category, _, yields = rest.partition(":")
+            category, _, rest = rest.partition(":")
+            yields, _, instead = rest.partition(":")
             if category in CATEGORIES:
-                soft.append((category, tuple(y for y in yields.split("+") if y in CATEGORIES)))
+                soft.append(
+                    (
+                        category,
+                        tuple(y for y in yields.split("+") if y in CATEGORIES),
+                        tuple(y for y in instead.split("+") if y in CATEGORIES),
+                    )
+                )
         elif kind == "model":
             category, _, score = rest.partition(":")
             try:

@@ -82,6 +82,9 @@ class Indicator:
     # the place of this sign's own (nudes passed round a class are harmful
     # sexual behaviour between children, not exploitation by an adult).
     yields_to: tuple[str, ...] = ()
+    # Categories that take this sign's place when it yields (forced sexual
+    # acts by a same-age partner are harmful sexual behaviour).
+    instead: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -179,8 +182,12 @@ def _load_taxonomy(path: Path) -> dict[str, Any]:
             raise KnowledgeError(f"{where}: 'level' must be one of {LEVELS}, got {level!r}")
         unless = entry.get("unless") or []
         yields_to = entry.get("yields_to") or []
-        if not isinstance(yields_to, list) or any(c not in CATEGORIES for c in yields_to):
-            raise KnowledgeError(f"{where}: 'yields_to' must be a list of {CATEGORIES}, got {yields_to!r}")
+        instead = entry.get("instead") or []
+        for key, value in (("yields_to", yields_to), ("instead", instead)):
+            if not isinstance(value, list) or any(c not in CATEGORIES for c in value):
+                raise KnowledgeError(f"{where}: '{key}' must be a list of {CATEGORIES}, got {value!r}")
+        if instead and not yields_to:
+            raise KnowledgeError(f"{where}: 'instead' needs 'yields_to'")
         indicators.append(
             Indicator(
                 id=iid,
@@ -191,6 +198,7 @@ def _load_taxonomy(path: Path) -> dict[str, Any]:
                 unless=_patterns(unless, f"{where}: unless") if unless else (),
                 negated_ok=bool(entry.get("negated_ok", False)),
                 yields_to=tuple(yields_to),
+                instead=tuple(instead),
             )
         )
 
