@@ -277,8 +277,10 @@ def test_sexual_activity_with_an_under_13_is_always_urgent() -> None:
         ("Youth worker. 14M disclosed", "practitioner"),
         ("I look after my grandson, he's 13", "parent_carer"),
         ("me im 13", "young_person"),
-        ("there's a lad at my school who carries a knife", "young_person"),
         ("I'm his maths teacher", "practitioner"),
+        ("im her best friend", "young_person"),
+        ("my daughters cousin is 22 and my sister says be careful", "parent_carer"),
+        ("her mam says he won't let her see her friends", None),
         ("I coach the under 15s", "practitioner"),
         ("PCSO on the neighbourhood team", "practitioner"),
         ("I do reception at a hotel", "community_member"),
@@ -406,11 +408,20 @@ def test_a_broken_knowledge_file_is_refused_by_name(
     assert says in str(error.value)
 
 
-def test_a_weak_cue_only_hints_at_a_role() -> None:
-    # "I saw..." could be anyone: the assistant still asks who is asking.
-    result = analyse("I saw two lads handing a bag to a younger kid by the shops")
+@pytest.mark.parametrize(
+    ("message", "hint"),
+    [
+        # "I saw..." could be anyone: the assistant still asks who is asking.
+        ("I saw two lads handing a bag to a younger kid by the shops", "community_member"),
+        # Pupils and teachers both say "at my school"; anyone can live across the road.
+        ("there's a lad at my school who carries a knife", "young_person"),
+        ("the lass over the road is 15 and her boyfriend screams at her", "community_member"),
+    ],
+)
+def test_a_weak_cue_only_hints_at_a_role(message: str, hint: str) -> None:
+    result = analyse(message)
     assert result.role is None
-    assert result.role_hint == "community_member"
+    assert result.role_hint == hint
 
 
 # --- answers to "is anyone in danger right now?" ---------------------------
