@@ -112,9 +112,6 @@ def _other_area_answer(analysis: Analysis) -> bool:
 # the analyser does not contradict it; the analyser's danger-now check is
 # always trusted (measured on the dev split, README).
 EMERGENCY_CONFIDENCE = 0.9
-# "Yes, he's in the room now with two men" answers a question; a long
-# message that starts with yes is a description.
-SHORT_ANSWER = 15
 
 
 def _other_role_answer(analysis: Analysis) -> bool:
@@ -137,7 +134,11 @@ def decide_intent(intent: str | None, confidence: float, analysis: Analysis) -> 
     if not analysis.understood:
         # Nothing recognisable: the fallback, which carries 999 and Childline.
         return "nlu_fallback"
-    if analysis.answer == "yes" and analysis.word_count <= SHORT_ANSWER:
+    # Any message that opens with a clear yes answers the question asked, however
+    # much it goes on to say: "yes, he's still there now, they've taken his
+    # shoes" to "is anyone in danger right now?" must get 999 first. Its signs
+    # still count.
+    if analysis.answer == "yes":
         return "affirm"
     if intent == "emergency":
         if analysis.answer == "no" or analysis.not_in_danger:

@@ -20,6 +20,22 @@ from bot.understanding.analyse import analyse
         # A short yes answers the danger question.
         ("yes he's in the room now with two men", "describe_concern", "affirm"),
         ("yes his train goes in 20 minutes", "inform", "affirm"),
+        # However long, a message that opens with yes answers "is anyone in danger right now?".
+        (
+            "yes, he's still at the flat now, they've taken his trainers and his bank card and he says they're watching the door",
+            "describe_concern",
+            "affirm",
+        ),
+        (
+            "actually yes, the lads who brought him in are back in the waiting room shouting",
+            "describe_concern",
+            "affirm",
+        ),
+        (
+            "yes i think so, she was crying when he pulled her into the car and she hasnt answered since",
+            "disclose_abuse",
+            "affirm",
+        ),
         # The classifier's emergency, contradicted by the message, is not trusted.
         ("no im at a friends tonight", "emergency", "deny"),
         ("not sure, she isn't answering", "emergency", "dont_know"),

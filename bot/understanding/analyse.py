@@ -46,7 +46,8 @@ SHORT_ANSWER_WORDS = 6
 COMMON_WORD_COUNT = 100
 
 _YES = re.compile(
-    r"^(yes|yeah|yea|yep|yup|yh|ye|aye|ya|correct|i think so|i believe so|definitely|absolutely|sadly yes)\b"
+    r"^((actually|um+|erm+|er|well|oh|ok|okay|honestly|sadly|unfortunately|i think|i'd say|i guess),? )?"
+    r"(yes|yeah|yea|yep|yup|yh|ye|aye|ya|correct|i think so|i believe so|definitely|absolutely|sadly yes)\b"
 )
 _NO = re.compile(
     r"^(no|nope|nah|naw|not really|not right now|not at the moment|not now|no one|nobody|not that i know|"
