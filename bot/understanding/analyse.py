@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from bot.understanding.category_model import CategoryModel
-from bot.understanding.knowledge import TIERS, Knowledge, default_knowledge
+from bot.understanding.knowledge import TIERS, Indicator, Knowledge, default_knowledge
 from bot.understanding.text import clause_start, normalise, words
 from bot.vocabulary import CATEGORIES
 
@@ -355,7 +355,7 @@ def analyse(
     categories: set[str] = set()
     denied: set[str] = set()
     urgent: list[str] = []
-    yielding: list = []
+    yielding: list[Indicator] = []
     for indicator in knowledge.indicators:
         if indicator.unless and any(p.search(text) for p in indicator.unless):
             continue
@@ -398,6 +398,8 @@ def analyse(
         (c, indicator.yields_to, indicator.instead) for indicator in yielding for c in indicator.categories
     )
     model_scores: tuple[tuple[str, float], ...] = ()
+    role = find_role(text, knowledge, STATED_TIERS)
+    area = find_area(text, knowledge)
     # Answers ("no, he came home on the school bus") are not descriptions:
     # the model would read "came home" as going missing.
     answering = (
@@ -405,10 +407,7 @@ def analyse(
         or _said_not_in_danger(text, knowledge)
         or bool(_NOT_NOW.search(text))
         # "I do reception at a hotel" answers "who's asking?"
-        or (
-            len(words(text)) <= SHORT_ANSWER_WORDS + 2
-            and bool(find_role(text, knowledge) or find_area(text, knowledge))
-        )
+        or (len(words(text)) <= SHORT_ANSWER_WORDS + 2 and bool(role or area))
     )
     if category_model is not None and len(words(text)) >= MODEL_MIN_WORDS and not answering:
         scores = category_model.scores(text)
@@ -431,9 +430,9 @@ def analyse(
     if under_13:
         flags.append("under_13")
     return Analysis(
-        role=find_role(text, knowledge, STATED_TIERS),
+        role=role,
         role_hint=find_role(text, knowledge, HINT_TIERS),
-        area=find_area(text, knowledge),
+        area=area,
         signs=tuple(signs),
         topics=tuple(topics),
         categories=tuple(c for c in CATEGORIES if c in categories),

@@ -19,14 +19,19 @@ EVIDENCE = "hoth_evidence"
 
 def encode_evidence(analysis: Analysis) -> list[str]:
     """The evidence behind one message's categories as id strings (no words):
-    ``firm:<category>``, ``soft:<category>:<yields to>+...``, ``model:<category>:<score>``."""
+    ``firm:<category>``, ``soft:<category>:<yields to>+...:<instead>+...``,
+    ``model:<category>:<score>``."""
     out = [f"firm:{c}" for c in analysis.firm]
     out += [f"soft:{c}:{'+'.join(yields_to)}:{'+'.join(instead)}" for c, yields_to, instead in analysis.soft]
     out += [f"model:{c}:{score:.3f}" for c, score in analysis.model_scores]
     return out
 
 
-def _decode(values: Iterable[str]):
+Soft = tuple[str, tuple[str, ...], tuple[str, ...]]
+
+
+def _decode(values: Iterable[str]) -> tuple[tuple[str, ...], tuple[Soft, ...], tuple[tuple[str, float], ...]]:
+    """The evidence ``encode_evidence`` wrote, back as (firm, soft, model)."""
     firm, soft, model = [], [], []
     for value in values:
         kind, _, rest = value.partition(":")
@@ -101,9 +106,8 @@ class Assessment:
 def assess(turns: Iterable[Turn], in_danger: str | None = None) -> Assessment:
     """The assessment of a whole conversation so far."""
     turns = list(turns)
-    categories: set[str] = set()
     firm: list[str] = []
-    soft: list[tuple[str, tuple[str, ...]]] = []
+    soft: list[Soft] = []
     model: list[tuple[str, float]] = []
     signs: list[str] = []
     flags: set[str] = set()
