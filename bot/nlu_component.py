@@ -94,37 +94,35 @@ def entities_for(analysis: Analysis) -> list[dict[str, Any]]:
     ]
 
 
-def _other_area_answer(analysis: Analysis) -> bool:
-    """A short reply naming no place we know ("Kirkby Stephen"): used only as the
-    answer to "where are you?", where it means somewhere else, so the question
-    is not asked again and again."""
-    return (
-        analysis.area is None
-        and analysis.role is None
-        and analysis.answer is None
-        and 0 < analysis.word_count <= 3
-        and analysis.understood
-        and not (analysis.signs or analysis.topics or analysis.question or analysis.danger_now)
-    )
-
-
 # The classifier's own "emergency" is trusted only when it is this sure and
 # the analyser does not contradict it; the analyser's danger-now check is
 # always trusted (measured on the dev split, README).
 EMERGENCY_CONFIDENCE = 0.9
 
 
-def _other_role_answer(analysis: Analysis) -> bool:
-    """A short reply naming no known role ("gym owner", "just a bloke"): used only
-    as the answer to "who's asking?", where it means "someone else"."""
+def _plain_short_answer(analysis: Analysis, most_words: int) -> bool:
+    """A short reply that names no role, place, sign or topic and answers no
+    yes/no question ("gym owner", "Kirkby Stephen")."""
     return (
         analysis.role is None
         and analysis.area is None
         and analysis.answer is None
-        and 0 < analysis.word_count <= 5
+        and 0 < analysis.word_count <= most_words
         and analysis.understood
         and not (analysis.signs or analysis.topics or analysis.question or analysis.danger_now)
     )
+
+
+def _other_role_answer(analysis: Analysis) -> bool:
+    """Used only as the answer to "who's asking?", where it means "someone else"."""
+    return _plain_short_answer(analysis, 5)
+
+
+def _other_area_answer(analysis: Analysis) -> bool:
+    """Used only as the answer to "where are you?", where it means somewhere else
+    (the areas list every town and village of both partnerships), so the
+    question is not asked again and again."""
+    return _plain_short_answer(analysis, 3)
 
 
 def decide_intent(intent: str | None, confidence: float, analysis: Analysis) -> str | None:
