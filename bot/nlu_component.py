@@ -114,8 +114,17 @@ def _plain_short_answer(analysis: Analysis, most_words: int) -> bool:
 
 
 def _other_role_answer(analysis: Analysis) -> bool:
-    """Used only as the answer to "who's asking?", where it means "someone else"."""
-    return _plain_short_answer(analysis, 5)
+    """Used only as the answer to "who's asking?", where it means "someone else",
+    so the question is never asked again and again: a reply naming no role we
+    know ("EAL coordinator at the secondary school", "I'm the duty manager at
+    a hotel") may mention a place or a sign, but is not a question or a yes/no."""
+    return (
+        analysis.role is None
+        and analysis.answer is None
+        and 0 < analysis.word_count <= 12
+        and analysis.understood
+        and not (analysis.question or analysis.danger_now or analysis.urgent_reasons)
+    )
 
 
 def _other_area_answer(analysis: Analysis) -> bool:

@@ -133,3 +133,28 @@ nlu:
         ["missing"],
     )
     assert labelled_examples(data, "hoth_urgency")[1] == ["concern"]
+
+
+@pytest.mark.parametrize(
+    ("text", "guess"),
+    [
+        # Any reply naming no role we know means "someone else", so "who's asking?" never loops.
+        ("I manage the stock room at a big warehouse near the motorway", "community_member"),
+        ("gym owner", "community_member"),
+        # A hint, not a statement.
+        ("I saw it from the bus stop", "community_member"),
+        # Questions and yes/no answers are not answers to "who's asking?".
+        ("why do you need to know that?", None),
+        ("no", None),
+    ],
+)
+def test_a_reply_naming_no_known_role_is_someone_else(text, guess):
+    guesses = [e["value"] for e in entities_for(analyse(text)) if e["entity"] == "role_guess"]
+    assert guesses == ([guess] if guess else [])
+
+
+@pytest.mark.parametrize(("text", "guess"), [("Kirkby Stephen", "elsewhere"), ("darlo", None), ("no", None)])
+def test_a_short_reply_naming_no_known_place_is_somewhere_else(text, guess):
+    # "darlo" is a known name for Darlington, so it is an area, not a guess.
+    guesses = [e["value"] for e in entities_for(analyse(text)) if e["entity"] == "area_guess"]
+    assert guesses == ([guess] if guess else [])
