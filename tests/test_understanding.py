@@ -604,3 +604,18 @@ def test_forced_sex_by_a_same_age_partner_is_harmful_sexual_behaviour_and_relati
 )
 def test_being_transported_by_others(message: str, trafficking: bool) -> None:
     assert ("trafficking" in analyse(message).categories) is trafficking
+
+
+def test_spelling_correction_never_adds_quote_marks_from_the_knowledge_files() -> None:
+    from bot.understanding.analyse import prepare
+    from bot.understanding.knowledge import default_knowledge
+
+    assert prepare("what does cuckooing mean?", default_knowledge()) == "what does cuckooing mean?"
+    assert "criminal_exploitation" in analyse("what does cuckooing mean?").categories
+
+
+def test_a_denial_does_not_reach_past_and() -> None:
+    message = "stickers round the college with a logo I didn't recognise and the word 'remigration'"
+    assert "radicalisation" in analyse(message).categories
+    # ...but it still covers its own words.
+    assert "missing" not in analyse("he hasn't gone missing and he's fine").categories

@@ -170,6 +170,9 @@ def prepare(text: str, knowledge: Knowledge) -> str:
 
 def _negated(text: str, start: int) -> bool:
     window = text[clause_start(text, start) : start]
+    # "a logo I didn't recognise and the word 'remigration'": a denial does
+    # not reach past "and" to a new thing.
+    window = window.rsplit(" and ", 1)[-1]
     if UNCERTAIN.search(window):
         return False
     return any(word in NEGATIONS for word in words(window)[-NEGATION_WINDOW:])

@@ -341,8 +341,9 @@ def _vocabulary(*sources: Path) -> frozenset[str]:
     """Literal words of five letters or more used in the patterns (typo targets)."""
     found: set[str] = set()
     for path in sources:
-        found.update(_WORD.findall(path.read_text(encoding="utf-8").lower()))
-    return frozenset(found)
+        # "'cuckooing'" in a quoted YAML pattern is the word cuckooing
+        found.update(w.strip("'") for w in _WORD.findall(path.read_text(encoding="utf-8").lower()))
+    return frozenset(w for w in found if len(w) >= 5)
 
 
 def load_knowledge(directory: Path | None = None) -> Knowledge:
