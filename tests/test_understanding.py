@@ -619,3 +619,29 @@ def test_a_denial_does_not_reach_past_and() -> None:
     assert "radicalisation" in analyse(message).categories
     # ...but it still covers its own words.
     assert "missing" not in analyse("he hasn't gone missing and he's fine").categories
+
+
+@pytest.mark.parametrize(
+    ("message", "category"),
+    [
+        (
+            "a lad won't let her out of the bedroom and keeps touching her, she's 14",
+            "harmful_sexual_behaviour",
+        ),
+        ("the others are pulling at her top while one films it", "harmful_sexual_behaviour"),
+        (
+            "two boys holding their phones over the cubicle doors while girls were getting changed",
+            "harmful_sexual_behaviour",
+        ),
+        (
+            "he's in drill videos with older lads in balaclavas, lyrics all about shanking people",
+            "youth_violence",
+        ),
+    ],
+)
+def test_more_signs_of_harm_between_children(message: str, category: str) -> None:
+    assert category in analyse(message).categories
+
+
+def test_touching_an_arm_is_not_a_sign() -> None:
+    assert analyse("he keeps touching her arm to get her attention").categories == ()
