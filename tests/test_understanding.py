@@ -645,3 +645,21 @@ def test_more_signs_of_harm_between_children(message: str, category: str) -> Non
 
 def test_touching_an_arm_is_not_a_sign() -> None:
     assert analyse("he keeps touching her arm to get her attention").categories == ()
+
+
+@pytest.mark.parametrize(
+    ("message", "area"),
+    [
+        # Where something happened is not where the person is.
+        ("he's just rung me crying from a flat in Gloucester", None),
+        ("now the gym lads are taking him to a march in london", None),
+        ("he said he gets why that guy did the shooting in plymouth", None),
+        # Where they live, work or are based is.
+        ("I'm a mum in Pelton and my son has a second phone", "durham"),
+        ("I work in a school in Consett and a pupil has a second phone", "durham"),
+    ],
+)
+def test_a_place_in_a_description_is_where_the_person_is_only_with_a_cue(
+    message: str, area: str | None
+) -> None:
+    assert analyse(message).area == area

@@ -234,9 +234,13 @@ _PLACE_CUE = re.compile(
 )
 # In a longer message a place counts as where the person is only after a
 # residence cue; "he was picked up in Bristol" says where the child was found.
+# A bare "in" is not one: "a flat in Gloucester", "a march in London" and
+# "the shooting in Plymouth" say where something happened, not where the
+# person is.
 _RESIDENCE_CUE = re.compile(
-    r"(\b(live|living|lives|based|here|moved to|local to|near|round|around|in)|"
-    r"\b(we're|we are|i'm|i am|im|i|we|us|family|mum|dad|parent|teacher|worker|school|area)(\s+\S+)?\s+from)"
+    r"(\b(live|living|lives|based|here|moved to|local to|near|round|around)|"
+    r"\b(we're|we are|i'm|i am|im|i|we|us|family|mum|mam|dad|parent|carer|teacher|nurse|worker|school|college|"
+    r"area|home|practice|team|service)(\s+\S+)?\s+(from|in))"
     r"\s+(?:the\s+|in\s+|near\s+)?(\S+\s+)?$"
 )
 _MOVEMENT_CUE = re.compile(
