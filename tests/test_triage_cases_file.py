@@ -78,11 +78,11 @@ HARD_KINDS = (
     "area",
     "role",
 )
-# The holdout was renewed twice (see the file header): 100 unseen cases of 530.
-HOLDOUT_SHARE = (0.15, 0.35)
+# The holdout was renewed three times (see the file header): 100 unseen cases of 630.
+HOLDOUT_SHARE = (0.12, 0.35)
 # A stratum's holdout share may drift from the overall share, but not so far that the
 # holdout score for that stratum means nothing.
-STRATUM_HOLDOUT_SHARE = (0.1, 0.45)
+STRATUM_HOLDOUT_SHARE = (0.08, 0.45)
 
 
 @pytest.fixture(scope="module")
@@ -295,7 +295,7 @@ def test_holdout_is_spread_across_strata(cases: list[dict[str, Any]], field: str
         ("area", "swindon", 0.30, 0.40),
         ("area", "elsewhere", 0.20, 0.30),
         ("urgency", "emergency", 0.10, 0.18),
-        ("urgency", "urgent", 0.20, 0.32),
+        ("urgency", "urgent", 0.20, 0.35),
         ("urgency", "concern", 0.38, 0.52),
         ("urgency", "information", 0.08, 0.18),
     ],
