@@ -437,6 +437,8 @@ def test_a_weak_cue_only_hints_at_a_role(message: str, hint: str) -> None:
         ("he's back home now, I saw him this morning", False, "no"),
         ("kind of, hes parked outside my house right now and says if i dont come out", True, None),
         ("yes hes waiting outside her school right now", True, "yes"),
+        ("oh god one lad is still lying on the grass not moving and the rest have run off", True, None),
+        ("she's alright, he's got a knife to her throat right now", True, "no"),
     ],
 )
 def test_danger_answers(message: str, danger_now: bool, answer: str | None) -> None:

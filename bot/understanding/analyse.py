@@ -54,7 +54,7 @@ _NO = re.compile(
     r"not (like |really |exactly )?(physically|at the minute|rn|atm|as such|in that way)|"
     r"(i|we) (don't|do not) think so|don't think so|"
     r"(i|we) (don't|do not) think (he|she|they|anyone|anybody)('s| is| are)? (in )?(any )?(immediate )?danger|probably not|i doubt it|unlikely|hopefully not|"
-    r"(he's|she's|they're|he is|she is|they are|i'm|we're) (back )?(safe|fine|ok|okay|at home|home|back))\b"
+    r"(he's|she's|they're|he is|she is|they are|i'm|we're) (back )?(safe|fine|ok|okay|alright|all right|at home|home|back))\b"
 )
 _UNSURE = re.compile(
     r"^(not sure|unsure|i'm not sure|we're not sure|i don't know|we don't know|don't know|dunno|no idea|"
