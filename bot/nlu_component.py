@@ -98,19 +98,7 @@ def entities_for(analysis: Analysis) -> list[dict[str, Any]]:
 # the analyser does not contradict it; the analyser's danger-now check is
 # always trusted (measured on the dev split, README).
 EMERGENCY_CONFIDENCE = 0.9
-
-
-def _plain_short_answer(analysis: Analysis, most_words: int) -> bool:
-    """A short reply that names no role, place, sign or topic and answers no
-    yes/no question ("gym owner", "Kirkby Stephen")."""
-    return (
-        analysis.role is None
-        and analysis.area is None
-        and analysis.answer is None
-        and 0 < analysis.word_count <= most_words
-        and analysis.understood
-        and not (analysis.signs or analysis.topics or analysis.question or analysis.danger_now)
-    )
+SMALL_TALK_CONFIDENCE = 0.5
 
 
 def _other_role_answer(analysis: Analysis) -> bool:
@@ -131,7 +119,13 @@ def _other_area_answer(analysis: Analysis) -> bool:
     """Used only as the answer to "where are you?", where it means somewhere else
     (the areas list every town and village of both partnerships), so the
     question is not asked again and again."""
-    return _plain_short_answer(analysis, 3)
+    return (
+        analysis.area is None
+        and analysis.answer is None
+        and 0 < analysis.word_count <= 12
+        and analysis.understood
+        and not (analysis.question or analysis.danger_now or analysis.urgent_reasons)
+    )
 
 
 def decide_intent(intent: str | None, confidence: float, analysis: Analysis) -> str | None:
@@ -155,6 +149,15 @@ def decide_intent(intent: str | None, confidence: float, analysis: Analysis) -> 
         if confidence < EMERGENCY_CONFIDENCE:
             return "disclose_abuse" if analysis.urgent_reasons else "describe_concern"
         return None
+    # A guess at small talk ("retract" at 0.3 for "not yet, it's only
+    # Wednesday" or "I was walking my dog") would stop the questions: an
+    # unsure guess is an answer instead.
+    if (
+        intent in SMALL_TALK - {"nlu_fallback"}
+        and confidence < SMALL_TALK_CONFIDENCE
+        and not analysis.has_concern
+    ):
+        return {"no": "deny", "unsure": "dont_know"}.get(analysis.answer or "", "inform")
     if analysis.urgent_reasons and intent not in {"disclose_abuse"} | (ANSWERS - {"inform"}):
         return "disclose_abuse"
     # "What is CSE?" or "how do I report kids dealing without anyone knowing

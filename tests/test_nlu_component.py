@@ -158,3 +158,24 @@ def test_a_short_reply_naming_no_known_place_is_somewhere_else(text, guess):
     # "darlo" is a known name for Darlington, so it is an area, not a guess.
     guesses = [e["value"] for e in entities_for(analyse(text)) if e["entity"] == "area_guess"]
     assert guesses == ([guess] if guess else [])
+
+
+@pytest.mark.parametrize(
+    ("text", "classifier", "confidence", "expected"),
+    [
+        # An unsure guess at small talk would stop the questions: it is an answer.
+        ("not yet, its only wednesday", "retract", 0.28, "deny"),
+        ("I was walking my dog", "retract", 0.40, "inform"),
+        # A sure one stands.
+        ("forget it, I made a mistake", "retract", 0.95, None),
+    ],
+)
+def test_an_unsure_small_talk_guess_is_an_answer(text, classifier, confidence, expected):
+    assert decide_intent(classifier, confidence, analyse(text)) == expected
+
+
+def test_an_answer_that_opens_with_a_place_says_where_the_person_is():
+    assert (
+        analyse("park north in swindon, im not from here they drove me down from birmingham").area
+        == "swindon"
+    )

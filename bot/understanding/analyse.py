@@ -50,7 +50,7 @@ _YES = re.compile(
     r"(yes|yeah|yea|yep|yup|yh|ye|aye|ya|correct|i think so|i believe so|definitely|absolutely|sadly yes)\b"
 )
 _NO = re.compile(
-    r"^(no|nope|nah|naw|not really|not right now|not at the moment|not now|no one|nobody|not that i know|"
+    r"^(no|nope|nah|naw|not really|not right now|not at the moment|not now|not yet|no one|nobody|not that i know|"
     r"not (like |really |exactly )?(physically|at the minute|rn|atm|as such|in that way)|"
     r"(i|we) (don't|do not) think so|don't think so|"
     r"(i|we) (don't|do not) think (he|she|they|anyone|anybody)('s| is| are)? (in )?(any )?(immediate )?danger|probably not|i doubt it|unlikely|hopefully not|"
@@ -251,7 +251,9 @@ _MOVEMENT_CUE = re.compile(
 
 
 def _counts_as_residence(text: str, start: int, short: bool) -> bool:
-    if short:
+    # A short message, or a place it opens with ("park north in swindon, im
+    # not from here..."), answers "where are you?".
+    if short or len(words(text[:start])) <= 1:
         return True
     before = text[max(0, start - 60) : start]
     return bool(_RESIDENCE_CUE.search(before)) and not _MOVEMENT_CUE.search(before)
