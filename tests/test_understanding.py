@@ -659,6 +659,7 @@ def test_touching_an_arm_is_not_a_sign() -> None:
         # Where they live, work or are based is.
         ("I'm a mum in Pelton and my son has a second phone", "durham"),
         ("I work in a school in Consett and a pupil has a second phone", "durham"),
+        ("I'm a taxi driver in Swindon and I keep picking up young girls from a hotel", "swindon"),
     ],
 )
 def test_a_place_in_a_description_is_where_the_person_is_only_with_a_cue(

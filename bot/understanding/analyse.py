@@ -240,7 +240,7 @@ _PLACE_CUE = re.compile(
 _RESIDENCE_CUE = re.compile(
     r"(\b(live|living|lives|based|here|moved to|local to|near|round|around)|"
     r"\b(we're|we are|i'm|i am|im|i|we|us|family|mum|mam|dad|parent|carer|teacher|nurse|worker|school|college|"
-    r"area|home|practice|team|service)(\s+\S+)?\s+(from|in))"
+    r"area|home|practice|team|service)(\s+\S+){0,3}\s+(from|in))"
     r"\s+(?:the\s+|in\s+|near\s+)?(\S+\s+)?$"
 )
 _MOVEMENT_CUE = re.compile(
