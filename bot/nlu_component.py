@@ -77,9 +77,9 @@ def entities_for(analysis: Analysis) -> list[dict[str, Any]]:
         found.append(("danger_answer", analysis.answer))
     if analysis.role is None and analysis.role_hint:
         found.append(("role_guess", analysis.role_hint))
-    elif _other_role_answer(analysis):
+    elif _unplaced_answer(analysis, analysis.role):
         found.append(("role_guess", "community_member"))
-    if _other_area_answer(analysis):
+    if _unplaced_answer(analysis, analysis.area):
         found.append(("area_guess", "elsewhere"))
     return [
         {
@@ -101,26 +101,15 @@ EMERGENCY_CONFIDENCE = 0.9
 SMALL_TALK_CONFIDENCE = 0.5
 
 
-def _other_role_answer(analysis: Analysis) -> bool:
-    """Used only as the answer to "who's asking?", where it means "someone else",
-    so the question is never asked again and again: a reply naming no role we
-    know ("EAL coordinator at the secondary school", "I'm the duty manager at
-    a hotel") may mention a place or a sign, but is not a question or a yes/no."""
+def _unplaced_answer(analysis: Analysis, known: str | None) -> bool:
+    """A reply of up to 12 words whose role or place (``known``) we do not
+    recognise ("EAL coordinator at the secondary school", "Kirkby Stephen"):
+    used only as the answer to "who's asking?" (someone else) or "where are
+    you?" (somewhere else; the areas list every town and village of both
+    partnerships), so neither question is asked again and again. It may
+    mention a place or a sign, but is not a question, a yes/no or danger."""
     return (
-        analysis.role is None
-        and analysis.answer is None
-        and 0 < analysis.word_count <= 12
-        and analysis.understood
-        and not (analysis.question or analysis.danger_now or analysis.urgent_reasons)
-    )
-
-
-def _other_area_answer(analysis: Analysis) -> bool:
-    """Used only as the answer to "where are you?", where it means somewhere else
-    (the areas list every town and village of both partnerships), so the
-    question is not asked again and again."""
-    return (
-        analysis.area is None
+        known is None
         and analysis.answer is None
         and 0 < analysis.word_count <= 12
         and analysis.understood
