@@ -576,7 +576,7 @@ def test_evidence_travels_as_ids_only() -> None:
     evidence = sorted(e["value"] for e in entities if e["entity"] == "hoth_evidence")
     # Two signs that give way (sexual images, online grooming) and a model score.
     assert evidence == [
-        "model:missing:0.550",
+        "model:missing:alone",
         "soft:sexual_exploitation:harmful_sexual_behaviour:",
         "soft:sexual_exploitation:radicalisation:",
     ]
@@ -666,3 +666,50 @@ def test_a_place_in_a_description_is_where_the_person_is_only_with_a_cue(
     message: str, area: str | None
 ) -> None:
     assert analyse(message).area == area
+
+
+@pytest.mark.parametrize(
+    ("message", "expected"),
+    [
+        # Older people beside another harm (here going missing) still name the
+        # likelier kind of exploitation for the child described.
+        (
+            "my friend hasnt been home in 2 days, she snapchatted me from a hotel with some older guys",
+            {"missing", "sexual_exploitation"},
+        ),
+        ("he's been missing twice and hangs around with older lads", {"missing", "criminal_exploitation"}),
+        # Nothing says which child: no guess.
+        ("they hang around with older people", set()),
+    ],
+)
+def test_older_associates_beside_another_harm(message: str, expected: set[str]) -> None:
+    assert set(analyse(message).categories) == expected
+
+
+def test_a_guess_from_older_people_gives_way_to_a_harm_named_anywhere() -> None:
+    from bot.understanding.assess import assess
+
+    turns = _turns(
+        "my son has been out till all hours with some older lads",
+        "they've got him into a telegram group about a race war and immigrants taking over",
+    )
+    assert assess(turns[:1]).categories == ("criminal_exploitation",)
+    assert assess(turns).categories == ("radicalisation",)
+    # Going missing says nothing about who the older men are: the guess stands.
+    turns = _turns("she's been missing since friday", "her mate saw her get in a car with older men")
+    assert assess(turns).categories == ("sexual_exploitation", "missing")
+
+
+def test_the_model_bar_is_decided_where_the_message_is_read() -> None:
+    from bot.nlu_component import entities_for
+    from bot.understanding.assess import Turn, assess
+
+    # A configured bar of 0.9 beside signs: a 0.75 guess never stands beside signs.
+    model = _FixedModel("missing", 0.75)
+    first = "my son keeps coming home with cash and a second phone"
+    second = "he has been acting really differently for a few weeks now"
+    turns = [
+        Turn.from_parse("describe_concern", entities_for(analyse(m, category_model=model, extra_threshold=0.9)))
+        for m in (first, second)
+    ]
+    assert "missing" not in assess(turns).categories

@@ -43,6 +43,9 @@ MODEL_THRESHOLD = 0.5
 # on messages the rules could not read at all 0.5 kept most of its hits.
 MODEL_EXTRA_THRESHOLD = 0.7
 SHORT_ANSWER_WORDS = 6
+# Harms that say nothing about who the older people around a child are: a
+# guess of sexual or criminal exploitation still stands beside them.
+GUESS_BESIDE = frozenset({"missing", "trafficking"})
 COMMON_WORD_COUNT = 100
 
 _YES = re.compile(
@@ -116,7 +119,12 @@ class Analysis:
     # conversation can be weighed the same way as one message (assess.py).
     firm: tuple[str, ...] = field(default=())
     soft: tuple[tuple[str, tuple[str, ...], tuple[str, ...]], ...] = field(default=())
-    model_scores: tuple[tuple[str, float], ...] = field(default=())
+    # The category model's categories past its bar, each with whether it is
+    # also sure enough to stand beside signs (the higher bar).
+    model: tuple[tuple[str, bool], ...] = field(default=())
+    # A category named only when nothing else explains the older people,
+    # cars or hotels (see `_gendered_exploitation`).
+    guesses: tuple[str, ...] = field(default=())
     word_count: int = 0
     understood: bool = True
 
@@ -383,7 +391,7 @@ def analyse(
         elif was_denied:
             denied.update(indicator.categories)
     yielded = {c for indicator in yielding for c in indicator.categories}
-    _gendered_exploitation(text, signs, categories | yielded)
+    guesses = _gendered_exploitation(text, signs, categories | yielded)
 
     topics = [cid for cid, patterns in knowledge.topics.items() if _first_match(patterns, text)]
     categories.update(topics)
@@ -406,7 +414,7 @@ def analyse(
     soft = tuple(
         (c, indicator.yields_to, indicator.instead) for indicator in yielding for c in indicator.categories
     )
-    model_scores: tuple[tuple[str, float], ...] = ()
+    model: tuple[tuple[str, bool], ...] = ()
     role = find_role(text, knowledge, STATED_TIERS)
     area = find_area(text, knowledge)
     # Answers ("no, he came home on the school bus") are not descriptions:
@@ -420,13 +428,13 @@ def analyse(
     )
     if category_model is not None and len(words(text)) >= MODEL_MIN_WORDS and not answering:
         scores = category_model.scores(text)
-        model_scores = tuple(
-            (c, round(float(scores.get(c, 0.0)), 3))
+        model = tuple(
+            (c, scores[c] >= max(threshold, extra_threshold))
             for c in CATEGORIES
             if scores.get(c, 0.0) >= threshold and c not in denied and c not in firm
         )
-    categories = combine(firm, soft, model_scores, threshold, extra_threshold)
-    model_categories = tuple(c for c, _ in model_scores if c in categories and c not in yielded)
+    categories = combine(firm, soft, model, guesses)
+    model_categories = tuple(c for c, _ in model if c in categories and c not in yielded)
 
     vulnerabilities = tuple(v.id for v in knowledge.vulnerabilities if _first_match(v.patterns, text))
     contexts = tuple(c.id for c in knowledge.contexts if _first_match(c.patterns, text, check_negation=False))
@@ -459,7 +467,8 @@ def analyse(
         model_categories=model_categories,
         firm=tuple(c for c in CATEGORIES if c in firm),
         soft=soft,
-        model_scores=model_scores,
+        model=model,
+        guesses=tuple(c for c in CATEGORIES if c in guesses),
         word_count=len(words(text)),
         understood=_has_known_word(text, knowledge),
     )
@@ -475,44 +484,50 @@ _GENDERED_SIGNS = ("older_associates", "taxis_hotels")
 def combine(
     firm: Iterable[str],
     soft: Iterable[tuple[str, Iterable[str], Iterable[str]]],
-    model_scores: Iterable[tuple[str, float]],
-    threshold: float = MODEL_THRESHOLD,
-    extra_threshold: float = MODEL_EXTRA_THRESHOLD,
+    model: Iterable[tuple[str, bool]],
+    guesses: Iterable[str] = (),
 ) -> set[str]:
     """The categories that evidence points to, for one message or a conversation.
 
     ``firm``: categories of signs and topics. ``soft``: a sign's category with
     the categories it yields to ("an older man online" gives way to
     radicalisation when the talk is extremist) and those that then take its
-    place. ``model_scores``: the
-    category model's scores; it adds a category at ``threshold``, or at
-    ``extra_threshold`` when signs already point somewhere.
+    place. ``model``: the category model's categories past its bar, each with
+    whether it also passed the higher bar that lets it stand beside signs.
+    ``guesses``: added only when nothing but going missing or trafficking
+    was found (older men around a girl who goes missing: likely sexual
+    exploitation; older men in an extremist group: radicalisation only).
     """
     soft = list(soft)
     found = set(firm)
-    bar = max(threshold, extra_threshold) if found or soft else threshold
-    found |= {c for c, score in model_scores if score >= bar}
+    alone = not found and not soft
+    found |= {c for c, sure in model if sure or alone}
     given_way = [(c, instead) for c, yields_to, instead in soft if found & set(yields_to)]
     found |= {c for c, yields_to, _ in soft if not found & set(yields_to)}
     found |= {c for _, instead in given_way for c in instead}
+    if not found - GUESS_BESIDE:
+        found |= set(guesses)
     return found
 
 
-def _gendered_exploitation(text: str, signs: list[str], categories: set[str]) -> None:
-    """Older people, cars, hotels with no other category: sexual or criminal exploitation?
+
+def _gendered_exploitation(text: str, signs: list[str], found: set[str]) -> set[str]:
+    """Older people, cars, hotels and no exploitation ``found`` yet: sexual or criminal?
 
     Both happen to all children; with nothing else to go on the assistant
     names the more common pattern for the child described, and says these
-    are possible signs, never a finding.
+    are possible signs, never a finding. Returns the guess, which `combine`
+    drops if anything in the conversation explains the older people.
     """
     if (
         not any(s in signs for s in _GENDERED_SIGNS)
-        or {"sexual_exploitation", "criminal_exploitation"} & categories
+        or {"sexual_exploitation", "criminal_exploitation"} & found
     ):
-        return
+        return set()
     female = len(_FEMALE.findall(text))
     male = len(_MALE.findall(text))
     if female > male:
-        categories.add("sexual_exploitation")
-    elif male > female:
-        categories.add("criminal_exploitation")
+        return {"sexual_exploitation"}
+    if male > female:
+        return {"criminal_exploitation"}
+    return set()

@@ -20,19 +20,23 @@ EVIDENCE = "hoth_evidence"
 def encode_evidence(analysis: Analysis) -> list[str]:
     """The evidence behind one message's categories as id strings (no words):
     ``firm:<category>``, ``soft:<category>:<yields to>+...:<instead>+...``,
-    ``model:<category>:<score>``."""
+    ``model:<category>:alone`` (past the model's bar) or ``model:<category>:sure``
+    (past the higher bar too), ``guess:<category>``. The bars are applied where
+    the message is read, so the conversation follows the configured ones."""
     out = [f"firm:{c}" for c in analysis.firm]
     out += [f"soft:{c}:{'+'.join(yields_to)}:{'+'.join(instead)}" for c, yields_to, instead in analysis.soft]
-    out += [f"model:{c}:{score:.3f}" for c, score in analysis.model_scores]
+    out += [f"model:{c}:{'sure' if sure else 'alone'}" for c, sure in analysis.model]
+    out += [f"guess:{c}" for c in analysis.guesses]
     return out
 
 
 Soft = tuple[str, tuple[str, ...], tuple[str, ...]]
+Evidence = tuple[tuple[str, ...], tuple[Soft, ...], tuple[tuple[str, bool], ...], tuple[str, ...]]
 
 
-def _decode(values: Iterable[str]) -> tuple[tuple[str, ...], tuple[Soft, ...], tuple[tuple[str, float], ...]]:
-    """The evidence ``encode_evidence`` wrote, back as (firm, soft, model)."""
-    firm, soft, model = [], [], []
+def _decode(values: Iterable[str]) -> Evidence:
+    """The evidence ``encode_evidence`` wrote, back as (firm, soft, model, guesses)."""
+    firm, soft, model, guesses = [], [], [], []
     for value in values:
         kind, _, rest = value.partition(":")
         if kind == "firm" and rest in CATEGORIES:
@@ -49,12 +53,12 @@ def _decode(values: Iterable[str]) -> tuple[tuple[str, ...], tuple[Soft, ...], t
                     )
                 )
         elif kind == "model":
-            category, _, score = rest.partition(":")
-            try:
-                model.append((category, float(score)))
-            except ValueError:
-                continue
-    return tuple(firm), tuple(soft), tuple((c, p) for c, p in model if c in CATEGORIES)
+            category, _, strength = rest.partition(":")
+            if category in CATEGORIES and strength in {"alone", "sure"}:
+                model.append((category, strength == "sure"))
+        elif kind == "guess" and rest in CATEGORIES:
+            guesses.append(rest)
+    return tuple(firm), tuple(soft), tuple(model), tuple(guesses)
 
 
 @dataclass(frozen=True)
@@ -108,7 +112,8 @@ def assess(turns: Iterable[Turn], in_danger: str | None = None) -> Assessment:
     turns = list(turns)
     firm: list[str] = []
     soft: list[Soft] = []
-    model: list[tuple[str, float]] = []
+    model: list[tuple[str, bool]] = []
+    guesses: list[str] = []
     signs: list[str] = []
     flags: set[str] = set()
     emergency = in_danger == "yes"
@@ -119,10 +124,11 @@ def assess(turns: Iterable[Turn], in_danger: str | None = None) -> Assessment:
         if turn.evidence is None:
             firm += turn.categories
         else:
-            turn_firm, turn_soft, turn_model = _decode(turn.evidence)
+            turn_firm, turn_soft, turn_model, turn_guesses = _decode(turn.evidence)
             firm += turn_firm
             soft += turn_soft
             model += turn_model
+            guesses += turn_guesses
         if turn.intent == "emergency" or "danger_now" in turn.flags:
             emergency = True
         if "urgent" in turn.flags:
@@ -137,7 +143,7 @@ def assess(turns: Iterable[Turn], in_danger: str | None = None) -> Assessment:
     # The conversation is weighed as one message would be: a sign that gives
     # way to another harm, or a model guess beside signs, counts only when
     # nothing said anywhere in the conversation outweighs it.
-    categories = combine(firm, soft, model)
+    categories = combine(firm, soft, model, guesses)
     if emergency:
         urgency = "emergency"
     elif urgent:
