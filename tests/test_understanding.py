@@ -713,3 +713,63 @@ def test_the_model_bar_is_decided_where_the_message_is_read() -> None:
         for m in (first, second)
     ]
     assert "missing" not in assess(turns).categories
+
+
+@pytest.mark.parametrize(
+    ("typed", "read_as"),
+    [
+        # Ordinary words the American dictionary lacks are not "typos" of a sign.
+        ("no weapons seen yet but it's ramping up", "no weapons seen yet but it's ramping up"),
+        ("he's always texting", "he's always texting"),
+        ("she's good at maths", "she's good at maths"),
+        ("new tyres", "new tyres"),
+        # A name written with a capital is left alone.
+        ("he got the train to Crewe", "he got the train to crewe"),
+        # Real typos are still corrected.
+        ("hes misssing again", "he's missing again"),
+        ("my frend is bein forsed", "my friend is being forced"),
+    ],
+)
+def test_spelling_correction_leaves_real_words_alone(typed: str, read_as: str) -> None:
+    from bot.understanding.analyse import prepare
+    from bot.understanding.knowledge import default_knowledge
+
+    assert prepare(typed, default_knowledge()) == read_as
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "no weapons seen yet but it's ramping up",
+        "i've been sleeping at my mate's since my mum kicked me out",
+        "he smashed her phone when she went to a party without him",
+        "he's on a forum where they say girls owe them",
+    ],
+)
+def test_ordinary_words_are_not_urgent_signs(message: str) -> None:
+    assert analyse(message).urgent_reasons == ()
+
+
+@pytest.mark.parametrize(
+    ("message", "reason"),
+    [
+        ("one of them pulled out a blade to show his mate", "weapons"),
+        ("some of them say theyre bringing blades on friday", "weapons"),
+        ("last week he gave me a knife to hide", "weapons"),
+        ("she told me her uncle keeps her passport", "documents_held"),
+        ("my cousin said hell look after my phone and id for me", "documents_held"),
+        ("now its a man saying send 150 quid by 10 tonight or he posts them to everyone", "sextortion"),
+        ("he says he'll post them everywhere unless she does what they say", "sextortion"),
+        ("he says if i ever leave him hell send the vids of me to the group chat", "partner_shared_images"),
+        ("he grabbed my arm really hard, its all bruised now", "physical_abuse"),
+        ("they held a girl down on the back seat and one of them grabbed her chest", "hsb_assault"),
+        ("one boy (9) lay on top of a girl and did humping movements", "hsb_assault"),
+        ("he says he's paying back his journey at the car wash", "debt_bondage"),
+        ("the pdf he sent has instructions for bombs in it", "attack_planning"),
+        # A girl of 15 with a man in his 30s and the morning after pill: an adult and a child.
+        ("she's 15 and came in for the morning after pill with a man in his 30s", "adult_sexual_contact"),
+        ("my little brother is 10 and keeps trying to do sex stuff to the younger kids", "under_13_sexual"),
+    ],
+)
+def test_urgent_signs_in_everyday_words(message: str, reason: str) -> None:
+    assert reason in analyse(message).urgent_reasons

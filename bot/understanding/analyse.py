@@ -88,7 +88,10 @@ _PARTICULAR = re.compile(
     r"(owe|owed|owes) (them|him|her|money)|\d+ ?(yo|y/o|yr old|year old|years old|m|f)\b|"
     r"(i'm|im|i am|she's|he's) \d+)\b"
 )
-_SEXUAL = re.compile(r"\b(sex|sexual|sexually|have sex|had sex|having sex|sleeping with|slept with|nudes?)\b")
+_SEXUAL = re.compile(
+    r"\b(sex|sexual|sexually|have sex|had sex|having sex|sleeping with|slept with|nudes?|"
+    r"morning after pill|sti tests?|sti testing|pregnant|pregnancy test)\b"
+)
 
 
 @dataclass(frozen=True)
@@ -137,7 +140,11 @@ class Speller:
     """Corrects a misspelt word to a knowledge-file word one edit away.
 
     Only words that are not English words are touched, so "kissing" never
-    becomes "missing"; "misssing", "groomin" and "plugin" are corrected.
+    becomes "missing"; "misssing", "groomin" and "plugin" are corrected. The
+    dictionary is American and lists few inflections, so a word is also
+    English when its stem is ("ramping" never becomes "raping", nor "texting"
+    "testing") or when it is the British spelling of one ("tyres", "maths").
+    Names the person wrote with a capital ("Crewe", "Newgate") are left alone.
     """
 
     def __init__(self, vocabulary: frozenset[str]) -> None:
@@ -154,14 +161,33 @@ class Speller:
     def _deletes(word: str) -> set[str]:
         return {word[:i] + word[i + 1 :] for i in range(len(word))}
 
-    def correct(self, token: str) -> str:
-        if len(token) < 5 or token in self._vocabulary or token in self.english or not token.isalpha():
+    def _is_english(self, token: str) -> bool:
+        forms = {token}
+        for suffix in _INFLECTIONS:
+            stem = token[: -len(suffix)]
+            if token.endswith(suffix) and len(stem) >= 3:
+                forms |= {stem, stem + "e"}
+                if stem[-1] == stem[-2] != stem[-3]:  # "dropping" -> "drop", not "misssing" -> "miss"
+                    forms.add(stem[:-1])
+        forms |= {re.sub(british, american, form) for form in forms for british, american in _BRITISH}
+        return any(form in self.english for form in forms)
+
+    def correct(self, token: str, names: frozenset[str] = frozenset()) -> str:
+        if len(token) < 5 or token in self._vocabulary or not token.isalpha() or token in names:
+            return token
+        if self._is_english(token):
             return token
         for variant in [token, *sorted(self._deletes(token))]:
             candidate = self._index.get(variant)
             if candidate and candidate[0] == token[0] and abs(len(candidate) - len(token)) <= 1:
                 return candidate
         return token
+
+
+_INFLECTIONS = ("ing", "ed", "es", "s", "er", "ers", "ly")
+_BRITISH = ((r"our$", "or"), (r"yre$", "ire"), (r"tre$", "ter"), (r"ise$", "ize"), (r"maths$", "math"))
+# A capitalised word that does not start a sentence: a name or a place.
+_NAME = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][a-z]{4,}\b")
 
 
 @lru_cache(maxsize=4)
@@ -172,8 +198,9 @@ def _speller(knowledge: Knowledge) -> Speller:
 def prepare(text: str, knowledge: Knowledge) -> str:
     """Normalise and correct typos in ``text``."""
     speller = _speller(knowledge)
+    names = frozenset(name.lower() for name in _NAME.findall(text))
     normal = normalise(text)
-    return re.sub(r"(?<![a-z'])[a-z]{5,}(?![a-z'])", lambda m: speller.correct(m.group(0)), normal)
+    return re.sub(r"(?<![a-z'])[a-z]{5,}(?![a-z'])", lambda m: speller.correct(m.group(0), names), normal)
 
 
 def _negated(text: str, start: int) -> bool:
@@ -406,9 +433,11 @@ def analyse(
     teen = [age for age in ages if age < 18]
     adult = [age for age in ages if age >= 18]
     if teen and adult and sexual and max(teen) < 16:
+        # Sexual activity between an adult and a child under 16 is a crime.
         categories.add("sexual_exploitation")
         if "older_partner" not in signs:
             signs.append("older_partner")
+        urgent.append("adult_sexual_contact")
 
     firm = set(categories)
     soft = tuple(
