@@ -773,3 +773,23 @@ def test_ordinary_words_are_not_urgent_signs(message: str) -> None:
 )
 def test_urgent_signs_in_everyday_words(message: str, reason: str) -> None:
     assert reason in analyse(message).urgent_reasons
+
+
+@pytest.mark.parametrize(
+    ("message", "sign"),
+    [
+        ("a lad about 16 slapped his girlfriend across the face in the queue", "partner_violence"),
+        ("the man lock door from outside when he leave, i can not get out", "held_captive"),
+        ("two men are dragging a lad about 13 into a car outside my house", "forced_movement"),
+        ("taxis keep turning up for him at 2am that none of us booked", "transported_by_others"),
+        ("a man booked it and told me to take her to an address in Sunderland", "transported_by_others"),
+        ("two men drove him up a week ago and he's been selling for them", "transported_by_others"),
+        ("lads keep setting on one 14 year old at the park and filming it for a page", "serious_violence"),
+    ],
+)
+def test_harm_described_in_plain_words(message: str, sign: str) -> None:
+    assert sign in analyse(message).signs
+
+
+def test_a_parent_keeping_a_child_in_is_not_being_held() -> None:
+    assert analyse("my mum won't let me go out this weekend").signs == ()
