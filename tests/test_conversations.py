@@ -210,3 +210,19 @@ def test_role_and_area_in_the_opening_are_not_asked_again(stack, opening: str, r
     asked = conversation.all_replies()
     assert question("user_role") not in asked and question("area") not in asked
     assert (final.slots["triage"]["role"], final.slots["triage"]["area"]) == (role, area)
+
+
+def test_family_mentioned_later_does_not_change_who_is_asking(stack) -> None:
+    """A neighbour who goes on to mention "my daughter" is still a neighbour."""
+    conversation = Conversation(stack.rasa_url, stack.token)
+    final = conversation.play(
+        Case(
+            opening="saw the girl across the road get dragged by her hair by her boyfriend outside the shops",
+            role_answer="I'm a neighbour",
+            area_answer="Stratton",
+            danger_answer="not now, she ran into her house",
+            more=("my daughter says he made her do sexual things she didn't want at a party",),
+        )
+    )
+    assert final.slots["user_role"] == "community_member"
+    assert final.slots["triage"]["role"] == "community_member"
