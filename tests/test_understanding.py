@@ -824,3 +824,22 @@ def test_harm_described_in_plain_words(message: str, sign: str) -> None:
 
 def test_a_parent_keeping_a_child_in_is_not_being_held() -> None:
     assert analyse("my mum won't let me go out this weekend").signs == ()
+
+
+@pytest.mark.parametrize(
+    ("message", "urgent"),
+    [
+        ("a 7 year old boy has been touching other children's private parts at playtime", True),
+        ("older boys made her and her friend play a game where they had to touch them, she's 9", True),
+        ("she's 12 and sent pictures of herself in her underwear to a man online", True),
+        # Talk, porn shown or grooming with no sexual act yet: a concern, not urgent.
+        ("my 12 year old son has been asking girls in his class for nudes, he says it's a joke", False),
+        ("school rang, my son who is 10 has been using really sexual words in class", False),
+        ("she's 12 and someone on roblox sends her gift cards and wants her on snapchat", False),
+    ],
+)
+def test_sexual_activity_involving_an_under_13_is_urgent(message: str, urgent: bool) -> None:
+    assert (
+        "under_13_sexual" in analyse(message).urgent_reasons
+        or "hsb_assault" in analyse(message).urgent_reasons
+    ) is urgent

@@ -90,6 +90,17 @@ _PARTICULAR = re.compile(
     r"(owe|owed|owes) (them|him|her|money)|\d+ ?(yo|y/o|yr old|year old|years old|m|f)\b|"
     r"(i'm|im|i am|she's|he's) \d+)\b"
 )
+_SEXUAL_ACTIVITY = re.compile(
+    r"\b(sex|have sex|had sex|having sex|sex stuff|sex acts?|sexual (activity|acts?|contact|things|stuff)|"
+    r"sleeping with|slept with|raped?|sexually (abused|assaulted)|"
+    r"touch(ing|ed|es)? (\w+ )?(private|privates|private parts|bits|willy|penis|vagina|down there|chest|breasts?)|"
+    r"touching (other|younger|little) (children|kids|ones)|(made|make|makes|making) (her|him|them|me) touch|"
+    r"(had|have|has) to touch (him|her|them)|"
+    r"naked (pics|pictures|photos|images|videos)|in (her|his|their) underwear|"
+    r"(pics|pictures|photos|images|videos) of (herself|himself|themselves)|"
+    r"(take|taking|took|pull|pulled|pulling) (his|her|their) (trousers|pants|knickers|clothes|shorts) (down|off)|"
+    r"morning after pill|pregnant)\b"
+)
 _SEXUAL = re.compile(
     r"\b(sex|sexual|sexually|have sex|had sex|having sex|sleeping with|slept with|nudes?|"
     r"morning after pill|sti tests?|sti testing|pregnant|pregnancy test)\b"
@@ -428,7 +439,10 @@ def analyse(
     ages = _ages(text, knowledge)
     under_13 = any(age < 13 for age in ages)
     sexual = bool(_SEXUAL.search(text)) and not _negated(text, _SEXUAL.search(text).start())
-    if under_13 and (sexual or {"sexual_exploitation", "harmful_sexual_behaviour"} & (categories | yielded)):
+    # Sexual activity involving a child under 13 is urgent; sexual talk, porn
+    # shown or online grooming with no sexual act yet are concerns.
+    activity = _SEXUAL_ACTIVITY.search(text)
+    if under_13 and activity and not _negated(text, activity.start()):
         urgent.append("under_13_sexual")
         if "harmful_sexual_behaviour" not in categories:
             categories.add("sexual_exploitation")
