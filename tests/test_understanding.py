@@ -843,3 +843,18 @@ def test_sexual_activity_involving_an_under_13_is_urgent(message: str, urgent: b
         "under_13_sexual" in analyse(message).urgent_reasons
         or "hsb_assault" in analyse(message).urgent_reasons
     ) is urgent
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "someone i was talkin to on snap has my nudes",
+        "ppl are sharing a video of me from a party",
+        "he keeps asking me to send him pics in my underwear",
+        "my ex is airdroppin a nude i sent him",
+        "the lad screen recorded it and now its on everyones phone",
+    ],
+)
+def test_images_and_messages_from_a_phone_are_online(message: str) -> None:
+    # Online harm is what CEOP takes reports of, so it decides whether CEOP is offered.
+    assert "online" in analyse(message).contexts
