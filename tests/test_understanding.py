@@ -858,3 +858,24 @@ def test_sexual_activity_involving_an_under_13_is_urgent(message: str, urgent: b
 def test_images_and_messages_from_a_phone_are_online(message: str) -> None:
     # Online harm is what CEOP takes reports of, so it decides whether CEOP is offered.
     assert "online" in analyse(message).contexts
+
+
+@pytest.mark.parametrize(
+    ("messages", "trafficking"),
+    [
+        (("he says men drove him there and kept him in a hotel first",), True),
+        (("someone had bought his train tickets on an app, it wasn't him",), True),
+        (
+            (
+                "I'm booked by the same bloke to pick up girls of about 14 from a house and take them to a hotel",
+            ),
+            True,
+        ),
+        # A boyfriend keeping her bank card is controlling, not trafficking.
+        (("her boyfriend is 17 and checks her phone every night", "he has her bank card too"), False),
+    ],
+)
+def test_moved_held_or_documents_kept(messages: tuple[str, ...], trafficking: bool) -> None:
+    from bot.understanding.assess import assess
+
+    assert ("trafficking" in assess(_turns(*messages)).categories) is trafficking
