@@ -879,3 +879,34 @@ def test_moved_held_or_documents_kept(messages: tuple[str, ...], trafficking: bo
     from bot.understanding.assess import assess
 
     assert ("trafficking" in assess(_turns(*messages)).categories) is trafficking
+
+
+@pytest.mark.parametrize(
+    ("message", "category"),
+    [
+        (
+            "a lad at the skatepark whos 15 makes me do sex stuff behind the ramps. im only 12",
+            "harmful_sexual_behaviour",
+        ),
+        ("a boy from his football who is 13 made him do sexual stuff in the den", "harmful_sexual_behaviour"),
+        (
+            "im 12 and a man at the skatepark gives me vapes and makes me do sex stuff with him",
+            "sexual_exploitation",
+        ),
+    ],
+)
+def test_who_is_doing_it_decides_harmful_sexual_behaviour_or_exploitation(
+    message: str, category: str
+) -> None:
+    assert analyse(message).categories == (category,)
+
+
+@pytest.mark.parametrize(
+    ("message", "category"),
+    [
+        ("she's 14 and keeps coming home with new clothes and her nails done", "sexual_exploitation"),
+        ("he's 14 and keeps coming home with new trainers and designer gear", "criminal_exploitation"),
+    ],
+)
+def test_new_things_point_to_the_likelier_exploitation(message: str, category: str) -> None:
+    assert analyse(message).categories == (category,)

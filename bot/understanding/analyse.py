@@ -101,6 +101,14 @@ _SEXUAL_ACTIVITY = re.compile(
     r"(take|taking|took|pull|pulled|pulling) (his|her|their) (trousers|pants|knickers|clothes|shorts) (down|off)|"
     r"morning after pill|pregnant)\b"
 )
+_CHILD_PERPETRATOR = re.compile(
+    r"\b(boy|boys|lad|lads|girl|girls|kid|kids|classmate|pupil)\b( [\w']+){0,5}? "
+    r"(who is|who's|whos|who are|aged|age|is|was) (1[0-7]|[5-9])\b(?! (minutes|mins|hours|days|weeks|months|times))"
+)
+_ADULT = re.compile(
+    r"\b(man|men|adult|adults|bloke|blokes|guy|guys|grown|uncle|teacher|coach|"
+    r"in (his|her|their) ([2-6]0s|twenties|thirties|forties|fifties))\b"
+)
 _SEXUAL = re.compile(
     r"\b(sex|sexual|sexually|have sex|had sex|having sex|sleeping with|slept with|nudes?|"
     r"morning after pill|sti tests?|sti testing|pregnant|pregnancy test)\b"
@@ -442,6 +450,15 @@ def analyse(
     # Sexual activity involving a child under 13 is urgent; sexual talk, porn
     # shown or online grooming with no sexual act yet are concerns.
     activity = _SEXUAL_ACTIVITY.search(text)
+    # "a lad at the skatepark whos 15 makes me do sex stuff": another child
+    # doing it is harmful sexual behaviour, not exploitation by an adult.
+    if (
+        (activity or "forced_sexual_activity" in signs)
+        and _CHILD_PERPETRATOR.search(text)
+        and not _ADULT.search(text)
+        and all(age < 18 for age in ages)
+    ):
+        categories.add("harmful_sexual_behaviour")
     if under_13 and activity and not _negated(text, activity.start()):
         urgent.append("under_13_sexual")
         if "harmful_sexual_behaviour" not in categories:
@@ -523,7 +540,7 @@ _FEMALE = re.compile(
     r"\b(she|her|hers|herself|girl|girls|daughter|niece|granddaughter|sister|stepdaughter|gf|girlfriend)\b"
 )
 _MALE = re.compile(r"\b(he|him|his|himself|boy|boys|lad|lads|son|nephew|grandson|brother|stepson)\b")
-_GENDERED_SIGNS = ("older_associates", "taxis_hotels")
+_GENDERED_SIGNS = ("older_associates", "taxis_hotels", "expensive_items")
 
 
 def combine(
@@ -556,7 +573,7 @@ def combine(
 
 
 def _gendered_exploitation(text: str, signs: list[str], found: set[str]) -> set[str]:
-    """Older people, cars, hotels and no exploitation ``found`` yet: sexual or criminal?
+    """Older people, cars, hotels, new things and no exploitation ``found`` yet: sexual or criminal?
 
     Both happen to all children; with nothing else to go on the assistant
     names the more common pattern for the child described, and says these
