@@ -56,7 +56,10 @@ def entities_for(analysis: Analysis) -> list[dict[str, Any]]:
     """Rasa entities (ids only, no text offsets) for one analysis."""
     found: list[tuple[str, str]] = []
     if analysis.role:
-        found.append(("user_role", analysis.role))
+        # "I'm her neighbour" is who is asking, whenever it is said; "my
+        # daughter says..." is only taken as that before the questions start
+        # or as the answer to "who's asking?" (domain.yml).
+        found.append(("user_role" if analysis.role_said else "role_mention", analysis.role))
     if analysis.area:
         found.append(("area", analysis.area))
     found += [("hoth_sign", sign) for sign in analysis.signs]
@@ -124,6 +127,10 @@ def decide_intent(intent: str | None, confidence: float, analysis: Analysis) -> 
     if not analysis.understood:
         # Nothing recognisable: the fallback, which carries 999 and Childline.
         return "nlu_fallback"
+    # "banbury" in answer to "where are you?": an answer (somewhere else), not
+    # a message to apologise for. The fallback here repeated the question for ever.
+    if intent == "nlu_fallback" and analysis.name_like:
+        return "inform"
     # Any message that opens with a clear yes answers the question asked, however
     # much it goes on to say: "yes, he's still there now, they've taken his
     # shoes" to "is anyone in danger right now?" must get 999 first. Its signs

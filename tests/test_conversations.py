@@ -226,3 +226,31 @@ def test_family_mentioned_later_does_not_change_who_is_asking(stack) -> None:
     )
     assert final.slots["user_role"] == "community_member"
     assert final.slots["triage"]["role"] == "community_member"
+
+
+def test_a_place_nobody_listed_is_somewhere_else_and_asked_once(stack) -> None:
+    conversation = Conversation(stack.rasa_url, stack.token)
+    final = conversation.play(
+        Case(
+            opening="my mates bf makes her share her location 24/7 and goes mad if she talks to other lads",
+            role_answer="im her friend were both 15",
+            area_answer="banbury",
+        )
+    )
+    assert final.slots["area"] == "elsewhere"
+    assert sum(question("area") in reply for reply in conversation.all_replies()) == 1
+
+
+def test_saying_who_you_are_later_still_counts(stack) -> None:
+    """A child who first answers "just someone" and then says "ok its me" is a young person."""
+    conversation = Conversation(stack.rasa_url, stack.token)
+    final = conversation.play(
+        Case(
+            opening="wat happens if u was holding some1s stuff and it got robbed and now they say u owe them 800",
+            role_answer="just someone",
+            area_answer="not saying",
+            danger_answer="not rn",
+            more=("ok its me. im 14",),
+        )
+    )
+    assert final.slots["triage"]["role"] == "young_person"

@@ -49,6 +49,10 @@ from bot.understanding.analyse import analyse
         ("gym owner", "inform", None),
         ("consett", "inform", None),
         ("15", "inform", None),
+        # A place or a job nobody listed is an answer, not a message to apologise for.
+        ("banbury", "nlu_fallback", "inform"),
+        ("barista", "nlu_fallback", "inform"),
+        ("asdfgh", "nlu_fallback", "nlu_fallback"),
         # A question about a topic, naming no particular child, is a question.
         (
             "How do I report kids dealing drugs without anyone knowing it was me?",

@@ -296,6 +296,9 @@ def test_sexual_activity_with_an_under_13_is_always_urgent() -> None:
         ("a 13 year old girl from our children's home is missing", "practitioner"),
         ("a girl in my childrens home gets picked up by a man", "young_person"),
         ("my son's home late every night", "parent_carer"),
+        ("a friend... ok its me", "young_person"),
+        ("its me, her mum", "parent_carer"),
+        ("ppl in my class keep callin me names", "young_person"),
         # A child at work is still a young person.
         ("i am 16. now i work in car wash all day no money", "young_person"),
         ("I'm a teacher, I'm 15 minutes from school", "practitioner"),

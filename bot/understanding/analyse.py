@@ -32,6 +32,9 @@ NEGATION_WINDOW = 6
 # Tiers that state a role; a weak cue ("I saw", "training") only hints at one,
 # so the assistant still asks.
 HINT_TIERS = ("weak",)
+# Cues that mention someone ("my son", "my pupils", "my mate") rather than say
+# who the person is.
+MENTION_TIER = "relationship"
 STATED_TIERS = tuple(t for t in TIERS if t not in HINT_TIERS)
 # The category model speaks only on descriptions long enough to describe
 # something, and only when fairly sure (chosen on the dev split, README).
@@ -151,6 +154,12 @@ class Analysis:
     guesses: tuple[str, ...] = field(default=())
     word_count: int = 0
     understood: bool = True
+    # The role came from who the person says they are ("I'm a teacher", "im
+    # 14"), not from someone they mention ("my daughter", "my class").
+    role_said: bool = False
+    # A short reply that reads as a name nobody listed ("banbury", "barista"):
+    # an answer to the question asked, never keyboard-mashing.
+    name_like: bool = False
 
     @property
     def has_concern(self) -> bool:
@@ -274,6 +283,12 @@ def _ages(text: str, knowledge: Knowledge) -> list[int]:
 
 def find_role(text: str, knowledge: Knowledge, tiers: tuple[str, ...] = TIERS) -> str | None:
     """The role a message states, strongest cue first, earliest on ties."""
+    found = find_role_cue(text, knowledge, tiers)
+    return found[0] if found else None
+
+
+def find_role_cue(text: str, knowledge: Knowledge, tiers: tuple[str, ...] = TIERS) -> tuple[str, str] | None:
+    """(role, tier) of the strongest cue, earliest on ties."""
     for strength in tiers:
         best: tuple[int, str] | None = None
         for role, patterns in knowledge.role_cues[strength].items():
@@ -281,7 +296,7 @@ def find_role(text: str, knowledge: Knowledge, tiers: tuple[str, ...] = TIERS) -
             if match and (best is None or match.start() < best[0]):
                 best = (match.start(), role)
         if best:
-            return best[1]
+            return best[1], strength
     return None
 
 
@@ -370,6 +385,26 @@ def _danger_now(text: str, knowledge: Knowledge) -> bool:
             if clean(match) and not said_safe and any(p.search(clause) for p in danger.now_cues):
                 return True
     return False
+
+
+_KEYBOARD_ROWS = ("qwertyuiop", "asdfghjkl", "zxcvbnm")
+_NAME_WORD = re.compile(r"^[a-z][a-z'-]{2,19}$")
+
+
+def _looks_like_a_name(text: str) -> bool:
+    """One to four words that could be a place or a job nobody listed
+    ("banbury", "kirkby thore", "barista"), not keyboard-mashing ("asdfgh")."""
+    tokens = [t.strip(".,!?") for t in text.split()]
+    if not 1 <= len(tokens) <= 4:
+        return False
+    for token in tokens:
+        if not _NAME_WORD.match(token) or not re.search(r"[aeiouy]", token):
+            return False
+        if re.search(r"[^aeiouy'-]{4,}", token) or re.search(r"(.)\1\1", token):
+            return False
+        if any(row[i : i + 4] in token for row in _KEYBOARD_ROWS for i in range(len(row) - 3)):
+            return False
+    return True
 
 
 def _has_known_word(text: str, knowledge: Knowledge) -> bool:
@@ -477,7 +512,8 @@ def analyse(
         (c, indicator.yields_to, indicator.instead) for indicator in yielding for c in indicator.categories
     )
     model: tuple[tuple[str, bool], ...] = ()
-    role = find_role(text, knowledge, STATED_TIERS)
+    role_cue = find_role_cue(text, knowledge, STATED_TIERS)
+    role = role_cue[0] if role_cue else None
     area = find_area(text, knowledge)
     # Answers ("no, he came home on the school bus") are not descriptions:
     # the model would read "came home" as going missing.
@@ -510,6 +546,7 @@ def analyse(
         flags.append("under_13")
     return Analysis(
         role=role,
+        role_said=bool(role_cue and role_cue[1] != MENTION_TIER),
         role_hint=find_role(text, knowledge, HINT_TIERS),
         area=area,
         signs=tuple(signs),
@@ -532,7 +569,8 @@ def analyse(
         model=model,
         guesses=tuple(c for c in CATEGORIES if c in guesses),
         word_count=len(words(text)),
-        understood=_has_known_word(text, knowledge),
+        understood=_has_known_word(text, knowledge) or _looks_like_a_name(text),
+        name_like=not _has_known_word(text, knowledge) and _looks_like_a_name(text),
     )
 
 
