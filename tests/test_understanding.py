@@ -913,3 +913,37 @@ def test_who_is_doing_it_decides_harmful_sexual_behaviour_or_exploitation(
 )
 def test_new_things_point_to_the_likelier_exploitation(message: str, category: str) -> None:
     assert analyse(message).categories == (category,)
+
+
+@pytest.mark.parametrize(
+    ("message", "sign"),
+    [
+        ("people keep coming up to the room for a few mins then leaving", "short_visits"),
+        (
+            "they get off, a bloke in a range rover meets them, they hand him their rucksacks",
+            "carrying_for_others",
+        ),
+        ("there's a padlock on the outside of the door", "held_captive"),
+        ("one of them messaged her saying u owe us for the weekend babe", "debt_bondage"),
+        ("she's been taken to houses in Sunderland and once Newcastle", "trafficking_movement"),
+        ("three times a car has come for her late at night", "older_associates"),
+        (
+            "i sent 1 pic to a lad when he asked and now hes airdropped it to everyone on the bus",
+            "sexual_images_shared",
+        ),
+        ("fingertip bruising on both upper arms", "unexplained_injuries"),
+        (
+            "bragging that he made his girlfriend do things even though she kept saying no",
+            "forced_sexual_activity",
+        ),
+    ],
+)
+def test_signs_seen_by_people_who_only_saw_a_little(message: str, sign: str) -> None:
+    assert sign in analyse(message).signs
+
+
+def test_the_child_is_named_by_a_noun_not_by_the_mans_pronouns() -> None:
+    message = (
+        "a couple of Y11 girls say a bloke in his 20s picks them up in his car, he told them not to tell"
+    )
+    assert analyse(message).categories == ("sexual_exploitation",)

@@ -578,6 +578,12 @@ _FEMALE = re.compile(
     r"\b(she|her|hers|herself|girl|girls|daughter|niece|granddaughter|sister|stepdaughter|gf|girlfriend)\b"
 )
 _MALE = re.compile(r"\b(he|him|his|himself|boy|boys|lad|lads|son|nephew|grandson|brother|stepson)\b")
+_FEMALE_CHILD = re.compile(
+    r"\b(?<!older )(?<!adult )(girl|girls|daughter|niece|granddaughter|sister|stepdaughter|schoolgirls?|\d+f|lass|lasses)\b"
+)
+_MALE_CHILD = re.compile(
+    r"\b(?<!older )(?<!adult )(?<!grown )(boy|boys|son|nephew|grandson|brother|stepson|schoolboys?|\d+m|lad)\b"
+)
 _GENDERED_SIGNS = ("older_associates", "taxis_hotels", "expensive_items")
 
 
@@ -623,8 +629,12 @@ def _gendered_exploitation(text: str, signs: list[str], found: set[str]) -> set[
         or {"sexual_exploitation", "criminal_exploitation"} & found
     ):
         return set()
-    female = len(_FEMALE.findall(text))
-    male = len(_MALE.findall(text))
+    # The child is named by a noun ("girls in school uniform", "my son"); "he"
+    # and "him" are as often the man around her. Pronouns decide only a tie.
+    female = len(_FEMALE_CHILD.findall(text))
+    male = len(_MALE_CHILD.findall(text))
+    if female == male:
+        female, male = len(_FEMALE.findall(text)), len(_MALE.findall(text))
     if female > male:
         return {"sexual_exploitation"}
     if male > female:
