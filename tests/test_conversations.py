@@ -254,3 +254,19 @@ def test_saying_who_you_are_later_still_counts(stack) -> None:
         )
     )
     assert final.slots["triage"]["role"] == "young_person"
+
+
+def test_a_harm_that_can_give_way_is_still_counted_from_the_stored_conversation(stack) -> None:
+    """Being held (trafficking, unless a partner does it) said beside firm signs in one
+    message must survive the redacting tracker store and reach the final assessment."""
+    conversation = Conversation(stack.rasa_url, stack.token)
+    final = conversation.play(
+        Case(
+            opening="my son is 15 and has a second phone, he just rang crying, they won't let him leave the flat",
+            role_answer="I'm his mum",
+            area_answer="Penhill",
+            danger_answer="I don't know, he hung up",
+            more=("he's been hanging round with older lads for weeks",),
+        )
+    )
+    assert "trafficking" in final.slots["triage"]["categories"]

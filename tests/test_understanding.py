@@ -609,9 +609,40 @@ def test_evidence_travels_as_ids_only() -> None:
     # Two signs that give way (sexual images, online grooming) and a model score.
     assert evidence == [
         "model:missing:sure",
-        "soft:sexual_exploitation:harmful_sexual_behaviour:",
-        "soft:sexual_exploitation:radicalisation:",
+        "soft:sexual_exploitation:to:harmful_sexual_behaviour",
+        "soft:sexual_exploitation:to:radicalisation",
     ]
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "im being forced to have sex and he keeps her passport",
+        "a man online keeps messaging her and she sent nudes",
+        "my son keeps coming home with cash and a second phone",
+        "she's with older men in a hotel",
+    ],
+)
+def test_evidence_survives_the_redacting_tracker_store(message: str) -> None:
+    """The conversation is weighed from the stored tracker, which keeps ids only:
+    evidence the store would drop (a '+' or an empty part) loses a category."""
+    from bot.nlu_component import entities_for
+    from bot.tracker_store import is_id
+    from bot.understanding.assess import _decode, encode_evidence
+
+    analysis = analyse(message, category_model=_FixedModel("missing", 0.75))
+    evidence = encode_evidence(analysis)
+    assert evidence and all(is_id(value) for value in evidence)
+    kept = [
+        e["value"] for e in entities_for(analysis) if e["entity"] == "hoth_evidence" and is_id(e["value"])
+    ]
+    firm, soft, model, guesses = _decode(kept)
+    assert (set(firm), set(soft), set(model), set(guesses)) == (
+        set(analysis.firm),
+        set(analysis.soft),
+        set(analysis.model),
+        set(analysis.guesses),
+    )
 
 
 def test_forced_sex_by_a_same_age_partner_is_harmful_sexual_behaviour_and_relationship_abuse() -> None:
@@ -947,3 +978,61 @@ def test_the_child_is_named_by_a_noun_not_by_the_mans_pronouns() -> None:
         "a couple of Y11 girls say a bloke in his 20s picks them up in his car, he told them not to tell"
     )
     assert analyse(message).categories == ("sexual_exploitation",)
+
+
+@pytest.mark.parametrize(
+    ("message", "sign"),
+    [
+        (
+            "sum1 on snap got my pics n says if i dont send £150 by 10 tonight he sends them to every1",
+            "sextortion",
+        ),
+        ("some1 said theyl send my pics to evry1 at my school unless i pay £100", "sextortion"),
+        ("these older lads make me do stuff to them in the bus shelter", "forced_sexual_activity"),
+        ("they said theyll do something to his mum if he stops", "violence_threats"),
+        ("hes 16 and rings her about 30 times a night", "controlling_partner"),
+        ("two men checked in with a girl who looks 13, 14 at most", "hotel_concern"),
+        ("a van picks them up at 7am and drops them back at 10pm", "labour_exploitation"),
+        (
+            "every friday a crowd of kids from two estates are squaring up and fighting outside",
+            "serious_violence",
+        ),
+        ("he said someone should do that at the one on Chester Road", "attack_planning"),
+        ("he talks about women as foids", "extremist_views"),
+        ("he came home last night with a cut on his leg, quite deep", "unexplained_injuries"),
+    ],
+)
+def test_more_signs_in_the_words_people_use(message: str, sign: str) -> None:
+    assert sign in analyse(message).signs
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        # A view, not an assault.
+        "he has said some women deserve rape",
+        # A parent's partner hurting a child is abuse at home, not teenage relationship abuse.
+        "my mums bf hits me when hes been drinking",
+    ],
+)
+def test_not_these_signs(message: str) -> None:
+    assert not {"forced_sexual_activity", "partner_violence"} & set(analyse(message).signs)
+
+
+def test_an_adult_partner_of_a_child_from_a_stated_age() -> None:
+    message = "Y8 F (12) came asking for a pregnancy test. Says bf is 19"
+    assert "adult_sexual_contact" in analyse(message).urgent_reasons
+
+
+def test_a_key_given_twice_is_refused(knowledge_copy: Path) -> None:
+    # A second `unless:` under one indicator would silently replace the first.
+    path = knowledge_copy / "taxonomy.yml"
+    text = path.read_text(encoding="utf-8")
+    marker = "  - id: forced_sexual_activity\n"
+    path.write_text(
+        text.replace(marker, marker + "    unless:\n      - 'a second list'\n", 1), encoding="utf-8"
+    )
+    with pytest.raises(KnowledgeError) as error:
+        load_knowledge(knowledge_copy)
+    assert "taxonomy.yml" in str(error.value)
+    assert "given twice" in str(error.value)

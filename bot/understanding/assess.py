@@ -19,12 +19,16 @@ EVIDENCE = "hoth_evidence"
 
 def encode_evidence(analysis: Analysis) -> list[str]:
     """The evidence behind one message's categories as id strings (no words):
-    ``firm:<category>``, ``soft:<category>:<yields to>+...:<instead>+...``,
+    ``firm:<category>``, ``soft:<category>:to:<yields to>...[:as:<instead>...]``,
     ``model:<category>:alone`` (past the model's bar) or ``model:<category>:sure``
     (past the higher bar too), ``guess:<category>``. The bars are applied where
-    the message is read, so the conversation follows the configured ones."""
+    the message is read, so the conversation follows the configured ones. Every
+    value is an id the redacting tracker stores keep (lower case, ``_`` and ``:``)."""
     out = [f"firm:{c}" for c in analysis.firm]
-    out += [f"soft:{c}:{'+'.join(yields_to)}:{'+'.join(instead)}" for c, yields_to, instead in analysis.soft]
+    out += [
+        ":".join(["soft", c, "to", *yields_to, *(["as", *instead] if instead else [])])
+        for c, yields_to, instead in analysis.soft
+    ]
     out += [f"model:{c}:{'sure' if sure else 'alone'}" for c, sure in analysis.model]
     out += [f"guess:{c}" for c in analysis.guesses]
     return out
@@ -42,14 +46,15 @@ def _decode(values: Iterable[str]) -> Evidence:
         if kind == "firm" and rest in CATEGORIES:
             firm.append(rest)
         elif kind == "soft":
-            category, _, rest = rest.partition(":")
-            yields, _, instead = rest.partition(":")
-            if category in CATEGORIES:
+            category, *parts = rest.split(":")
+            if category in CATEGORIES and parts[:1] == ["to"]:
+                cut = parts.index("as") if "as" in parts else len(parts)
+                yields, instead = parts[1:cut], parts[cut + 1 :]
                 soft.append(
                     (
                         category,
-                        tuple(y for y in yields.split("+") if y in CATEGORIES),
-                        tuple(y for y in instead.split("+") if y in CATEGORIES),
+                        tuple(y for y in yields if y in CATEGORIES),
+                        tuple(y for y in instead if y in CATEGORIES),
                     )
                 )
         elif kind == "model":
@@ -131,12 +136,15 @@ def assess(turns: Iterable[Turn], in_danger: str | None = None) -> Assessment:
             guesses += turn_guesses
         if turn.intent == "emergency" or "danger_now" in turn.flags:
             emergency = True
+        # A general question that names a sign ("is a second phone a sign of
+        # county lines?", "what's the advice if a pupil tells us they carry a
+        # knife?") is about the topic, not about a particular child. Only
+        # questions about no particular child are `ask_information`: one with
+        # urgent signs from a young person stays a disclosure (nlu_component).
+        if turn.asks:
+            continue
         if "urgent" in turn.flags:
             urgent = True
-        # A general question that names a sign ("is a second phone a sign of
-        # county lines?") is about the topic, not about a particular child.
-        if turn.asks and "urgent" not in turn.flags:
-            continue
         signs += [s for s in turn.signs if s not in signs]
         if turn.signs or turn.intent in {"describe_concern", "disclose_abuse"}:
             concern = True
