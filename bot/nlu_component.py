@@ -154,6 +154,10 @@ def decide_intent(intent: str | None, confidence: float, analysis: Analysis) -> 
         and not analysis.has_concern
     ):
         return {"no": "deny", "unsure": "dont_know"}.get(analysis.answer or "", "inform")
+    # "What's the advice if a pupil tells us someone is blackmailing them?" from
+    # a teacher planning an assembly is a question, not a disclosure.
+    if analysis.hypothetical and intent not in ANSWERS - {"inform"}:
+        return "ask_information"
     if analysis.urgent_reasons and intent not in {"disclose_abuse"} | (ANSWERS - {"inform"}):
         return "disclose_abuse"
     # "What is CSE?" or "how do I report kids dealing without anyone knowing

@@ -183,3 +183,27 @@ def test_an_answer_that_opens_with_a_place_says_where_the_person_is():
         analyse("park north in swindon, im not from here they drove me down from birmingham").area
         == "swindon"
     )
+
+
+@pytest.mark.parametrize(
+    ("message", "expected"),
+    [
+        (
+            "PSHE lead - doing an assembly on sextortion next week. "
+            "What's the advice if a pupil tells us someone is blackmailing them with images?",
+            "ask_information",
+        ),
+        (
+            "If a young person tells me in a 1:1 that they carry a knife sometimes, do I have to tell the police?",
+            "ask_information",
+        ),
+        # About a particular child, or a young person "asking for a friend": a disclosure.
+        ("what's the advice, my son is carrying a knife", "disclose_abuse"),
+        (
+            "asking for a friend. if some1 has ur pics and says theyll send them to everyone unless u send £50",
+            "disclose_abuse",
+        ),
+    ],
+)
+def test_an_adult_asking_what_to_do_in_general_is_a_question(message: str, expected: str) -> None:
+    assert decide_intent("describe_concern", 0.8, analyse(message)) == expected

@@ -102,7 +102,25 @@ _SEXUAL_ACTIVITY = re.compile(
     r"naked (pics|pictures|photos|images|videos)|in (her|his|their) underwear|"
     r"(pics|pictures|photos|images|videos) of (herself|himself|themselves)|"
     r"(take|taking|took|pull|pulled|pulling) (his|her|their) (trousers|pants|knickers|clothes|shorts) (down|off)|"
-    r"morning after pill|pregnant)\b"
+    r"morning after pill|pregnant|pregnancy tests?)\b"
+)
+# "If a pupil tells us...", "what's the advice", "not about anyone in
+# particular": a professional or a parent asking how to respond. Young people
+# "asking for a friend" are often asking for themselves, so they never count.
+_HYPOTHETICAL = re.compile(
+    r"\b(if (a|one of (my|our)) (pupil|pupils|child|student|young person|yp|kid|learner|teenager|girl|boy|member of staff)s? "
+    r"(tells?|told|discloses?|disclosed|says|said|is|was|were|has|had)|"
+    r"what('s| is) the (advice|procedure|process|law|guidance)|"
+    r"(not|isn't|nothing) about anyone in particular|(nobody|no one|noone) in particular|general question|"
+    r"(an |the )?(assembly|lesson|training|session|staff training|policy) (on|about|next week)|"
+    r"before it (actually )?happens)\b"
+)
+_NAMED_CHILD = re.compile(
+    r"\b(my|our|his|her|their) (\d+ year old |little |eldest |youngest )?(son|daughter|lad|boy|girl|kid|child|grandson|"
+    r"granddaughter|stepson|stepdaughter|niece|nephew|foster (son|daughter|child|lad|girl)|brother|sister)\b"
+)
+_FOR_A_FRIEND = re.compile(
+    r"\b(for a (friend|mate)|my (friend|mate)|hypothetically|asking for (someone|somebody))\b"
 )
 _CHILD_PERPETRATOR = re.compile(
     r"\b(boy|boys|lad|lads|girl|girls|kid|kids|classmate|pupil)\b( [\w']+){0,5}? "
@@ -114,7 +132,7 @@ _ADULT = re.compile(
 )
 _SEXUAL = re.compile(
     r"\b(sex|sexual|sexually|have sex|had sex|having sex|sleeping with|slept with|nudes?|"
-    r"morning after pill|sti tests?|sti testing|pregnant|pregnancy test)\b"
+    r"morning after pill|sti tests?|sti testing|sti screening|pregnant|pregnancy tests?)\b"
 )
 
 
@@ -157,6 +175,9 @@ class Analysis:
     # The role came from who the person says they are ("I'm a teacher", "im
     # 14"), not from someone they mention ("my daughter", "my class").
     role_said: bool = False
+    # A question about what to do in general ("what's the advice if a pupil
+    # tells us...", "not about anyone in particular"), asked by an adult.
+    hypothetical: bool = False
     # A short reply that reads as a name nobody listed ("banbury", "barista"):
     # an answer to the question asked, never keyboard-mashing.
     name_like: bool = False
@@ -571,6 +592,11 @@ def analyse(
         word_count=len(words(text)),
         understood=_has_known_word(text, knowledge) or _looks_like_a_name(text),
         name_like=not _has_known_word(text, knowledge) and _looks_like_a_name(text),
+        hypothetical=bool(_HYPOTHETICAL.search(text))
+        and role != "young_person"
+        and not _FOR_A_FRIEND.search(text)
+        and not _NAMED_CHILD.search(text)
+        and not danger_now,
     )
 
 
