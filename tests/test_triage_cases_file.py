@@ -56,7 +56,7 @@ CATEGORY_SHORTHAND = {
     "yv": "youth_violence",
     "none": None,
 }
-ID_PATTERN = re.compile(r"^(yp|pc|pr|cm)-(cse|cce|traf|miss|rel|hsb|rad|yv|none)-(\d{3})$")
+ID_PATTERN = re.compile(r"^(yp|pc|pr|cm)-(cse|cce|traf|miss|rel|hsb|rad|yv|none)-(\d{3,4})$")
 
 CASE_KEYS = {"id", "split", "opening", "role_answer", "area_answer", "danger_answer", "more", "expect"}
 EXPECT_KEYS = {"role", "area", "categories", "urgency", "contacts_include"}
@@ -78,8 +78,8 @@ HARD_KINDS = (
     "area",
     "role",
 )
-# The holdout was renewed three times (see the file header): 100 unseen cases of 630.
-HOLDOUT_SHARE = (0.12, 0.35)
+# The holdout was renewed six times (see the file header): 100 unseen cases of 930.
+HOLDOUT_SHARE = (0.10, 0.35)
 # A stratum's holdout share may drift from the overall share, but not so far that the
 # holdout score for that stratum means nothing.
 STRATUM_HOLDOUT_SHARE = (0.08, 0.45)
