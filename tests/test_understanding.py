@@ -1036,3 +1036,20 @@ def test_a_key_given_twice_is_refused(knowledge_copy: Path) -> None:
         load_knowledge(knowledge_copy)
     assert "taxonomy.yml" in str(error.value)
     assert "given twice" in str(error.value)
+
+
+def test_being_held_is_trafficking_unless_something_else_explains_it() -> None:
+    from bot.understanding.assess import assess
+
+    # Men keeping a girl at a party: sexual exploitation.
+    party = _turns(
+        "im at a party at some flat and these men wont let me leave, they keep giving me drinks, im 14"
+    )
+    assert assess(party).categories == ("sexual_exploitation",)
+    # Kept in a flat to sell: criminal exploitation and trafficking.
+    flat = _turns("my son is 15 and has a second phone, he rang crying, they won't let him leave the flat")
+    assert assess(flat).categories == ("criminal_exploitation", "trafficking")
+    # Shutting himself away is not being held.
+    assert (
+        "held_captive" not in analyse("the last few months he's been shut in his room watching videos").signs
+    )
