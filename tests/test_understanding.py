@@ -1053,3 +1053,30 @@ def test_being_held_is_trafficking_unless_something_else_explains_it() -> None:
     assert (
         "held_captive" not in analyse("the last few months he's been shut in his room watching videos").signs
     )
+
+
+@pytest.mark.parametrize(
+    ("message", "danger_now"),
+    [
+        ("she just sent me a pic from a bridge and said sorry for everything. i dont know what to do", True),
+        ("kinda. hes outside my house rn banging on the door saying hell smash my face in", True),
+        (
+            "He's just rung from a number we don't know. He was whispering, said they've taken his phone, "
+            "he's in a flat and can't leave until 'the stuff is gone'.",
+            True,
+        ),
+        # Plans for the weekend, and a man who has left, are not danger now.
+        (
+            "lads outside tonight with balaclavas on saying they're going to ride out on some boys at the weekend",
+            False,
+        ),
+        ("He's in a cubicle and security are aware, the man has left now", False),
+        ("we went to the bridge last summer", False),
+    ],
+)
+def test_danger_now_found_on_the_seventh_holdout(message: str, danger_now: bool) -> None:
+    assert analyse(message).danger_now is danger_now
+
+
+def test_a_man_who_has_left_is_not_danger_now() -> None:
+    assert analyse("He's in a cubicle and security are aware, the man has left now").not_in_danger
