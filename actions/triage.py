@@ -53,7 +53,11 @@ class ActionHandleEmergency(GuardedAction):
     ) -> list[dict[str, Any]]:
         # Role and area said in an emergency message are not taken by the slot
         # mappings (so the form cannot swallow the message); take them here.
-        role = tracker.get_slot("user_role") or latest_entity(tracker, "user_role")
+        role = (
+            tracker.get_slot("user_role")
+            or latest_entity(tracker, "user_role")
+            or latest_entity(tracker, "role_mention")
+        )
         area = tracker.get_slot("area") or latest_entity(tracker, "area")
         triage = emergency_record(role, area, conversation_turns(tracker))
         key = record_outcome(triage, tracker.get_slot("outcome_ref"))

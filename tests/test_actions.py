@@ -154,6 +154,14 @@ def test_emergency_action_takes_role_and_area_from_the_emergency_message():
     assert slot(result, "area") == "durham"
 
 
+def test_emergency_action_takes_a_mentioned_role_too():
+    # "my son is being attacked right now": "my son" mentions someone, so it is a
+    # `role_mention`, which the slot mappings do not take in an emergency.
+    events = [user("emergency", hoth_flag="danger_now", role_mention="parent_carer")]
+    _, result = run(ActionHandleEmergency(), events)
+    assert slot(result, "user_role") == "parent_carer"
+
+
 def test_turns_start_at_the_latest_session():
     events = [
         user("describe_concern", hoth_sign="weapons", hoth_category="youth_violence"),
