@@ -24,17 +24,27 @@ class KnowledgeError(ValueError):
     """A knowledge file is missing, malformed or inconsistent."""
 
 
+# An optional group of whole words between spaces or at the end, after a word
+# (not after a `~` gap): " (now|right now)?".
+_OPTIONAL_WORDS = re.compile(r"(?<=[\w')]) \(([^()]*[^() ])\)\?(?=$| (?!\?))")
+
+
 def compile_pattern(pattern: str, where: str) -> re.Pattern[str]:
     """Compile a knowledge-file pattern: whole words, with `~` word gaps."""
     if not isinstance(pattern, str) or not pattern.strip():
         raise KnowledgeError(f"{where}: a pattern must be a non-empty string")
     source = pattern.strip()
+    # " (now|right now)?" is optional with its space: "they're hitting me" ends
+    # the message, so no space follows "me". (Unless " ?" follows, which
+    # already makes the next space optional.)
+    source = _OPTIONAL_WORDS.sub(lambda m: "\x03" + m.group(1) + "\x04", source)
     source = source.replace(" ~~ ", "\x00").replace(" ~ ", "\x01").replace(" ?", "\x02")
     source = source.replace(" ", r"\s+").replace("\x02", r"\s*")
     # A gap may start after a comma: "boyfriend, same age, who grabs her".
     source = source.replace("\x00", r"(?:[\s,]+[^\s,]+){0,6}[\s,]+").replace(
         "\x01", r"(?:[\s,]+[^\s,]+){0,3}[\s,]+"
     )
+    source = source.replace("\x03", r"(?:\s+(").replace("\x04", "))?")
     try:
         return re.compile(rf"(?<![\w']){source}(?![\w'])")
     except re.error as error:

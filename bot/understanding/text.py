@@ -190,6 +190,12 @@ _SPACES = re.compile(r"\s+")
 _AGE_SUFFIX = re.compile(r"\b(\d{1,2}) ?(yo|y/o|yrs? ?old|years? ?old|yr|yrs)\b")
 _SCHOOL_YEAR = re.compile(r"\b(?:y|yr|year) ?(\d{1,2})\b")
 _TOKEN = re.compile(r"[a-z0-9'&£/\-+]+|[.,;:!?]")
+# "hell send them to everyone", "shell tell": "he'll" and "she'll" typed without
+# the apostrophe, read as such only before a verb.
+_WILL_TYPED_BARE = re.compile(
+    r"\b(he|she)ll (?=(send|post|share|leak|show|spread|put|sell|kill|hurt|batter|stab|smash|find|tell|"
+    r"come|get|do|make|take|ruin|expose|pay|go|be|never|just|actually|probably|definitely)\b)"
+)
 
 
 def normalise(text: str) -> str:
@@ -208,6 +214,7 @@ def normalise(text: str) -> str:
             word += "g"
         tokens.append(TOKEN_MAP.get(word, word))
     text = " ".join(tokens)
+    text = _WILL_TYPED_BARE.sub(r"\1'll ", text)
     # "15yo", "15 yr old" -> "15 year old"; "y9", "yr 9" -> "year 9"
     text = _AGE_SUFFIX.sub(r"\1 year old", text)
     text = _SCHOOL_YEAR.sub(r"year \1", text)
