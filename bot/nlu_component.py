@@ -25,13 +25,21 @@ from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from bot.understanding.analyse import MODEL_EXTRA_THRESHOLD, MODEL_THRESHOLD, Analysis, analyse, prepare
+from bot.understanding.analyse import (
+    DANGER_THRESHOLD,
+    MODEL_EXTRA_THRESHOLD,
+    MODEL_THRESHOLD,
+    Analysis,
+    analyse,
+    prepare,
+)
 from bot.understanding.assess import encode_evidence
-from bot.understanding.category_model import CategoryModel, CategoryModelError
+from bot.understanding.category_model import CategoryModel, CategoryModelError, DangerModel
 from bot.understanding.knowledge import default_knowledge
 
 logger = logging.getLogger(__name__)
 MODEL_FILE = "category_model.joblib"
+DANGER_MODEL_FILE = "danger_model.joblib"
 
 EXTRACTOR = "HothAnnotator"
 # Intents that say nothing about a concern: when the analyser finds signs in
@@ -97,10 +105,6 @@ def entities_for(analysis: Analysis) -> list[dict[str, Any]]:
     ]
 
 
-# The classifier's own "emergency" is trusted only when it is this sure and
-# the analyser does not contradict it; the analyser's danger-now check is
-# always trusted (measured on the dev split, README).
-EMERGENCY_CONFIDENCE = 0.9
 SMALL_TALK_CONFIDENCE = 0.5
 
 
@@ -137,14 +141,16 @@ def decide_intent(intent: str | None, confidence: float, analysis: Analysis) -> 
     # still count.
     if analysis.answer == "yes":
         return "affirm"
+    # The intent classifier's own "emergency" is never enough: it called "I'm
+    # her foster carer, she's been with us since March" an emergency. Danger
+    # now comes from the analyser (patterns, then the danger model), which
+    # missed no emergency on the dev split without it (README, "Danger now").
     if intent == "emergency":
         if analysis.answer == "no" or analysis.not_in_danger:
             return "deny"
         if analysis.answer == "unsure":
             return "dont_know"
-        if confidence < EMERGENCY_CONFIDENCE:
-            return "disclose_abuse" if analysis.urgent_reasons else "describe_concern"
-        return None
+        return "disclose_abuse" if analysis.urgent_reasons else "describe_concern"
     # A guess at small talk ("retract" at 0.3 for "not yet, it's only
     # Wednesday" or "I was walking my dog") would stop the questions: an
     # unsure guess is an answer instead.
@@ -195,6 +201,17 @@ def labelled_examples(training_data: TrainingData, key: str) -> tuple[list[str],
     return texts, labels
 
 
+def danger_examples(training_data: TrainingData) -> tuple[list[str], list[bool]]:
+    """Every example's text, and whether its intent is `emergency`."""
+    texts, in_danger = [], []
+    knowledge = default_knowledge()
+    for example in training_data.intent_examples:
+        if example.get("text"):
+            texts.append(prepare(example.get("text"), knowledge))
+            in_danger.append(example.get("intent") == "emergency")
+    return texts, in_danger
+
+
 @DefaultV1Recipe.register(
     [DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR, DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER],
     is_trainable=True,
@@ -208,6 +225,7 @@ class HothAnnotator(GraphComponent):
             "knowledge_dir": None,
             "category_threshold": MODEL_THRESHOLD,
             "category_extra_threshold": MODEL_EXTRA_THRESHOLD,
+            "danger_threshold": DANGER_THRESHOLD,
         }
 
     def __init__(
@@ -216,6 +234,7 @@ class HothAnnotator(GraphComponent):
         model_storage: ModelStorage,
         resource: Resource,
         category_model: CategoryModel | None = None,
+        danger_model: DangerModel | None = None,
     ) -> None:
         # Load and validate the knowledge files once, at model load: a broken
         # file stops the server instead of failing a conversation.
@@ -225,6 +244,8 @@ class HothAnnotator(GraphComponent):
         self._storage = model_storage
         self._resource = resource
         self._category_model = category_model
+        self._danger_model = danger_model
+        self._danger_threshold = float(config.get("danger_threshold", DANGER_THRESHOLD))
 
     @classmethod
     def create(
@@ -242,9 +263,15 @@ class HothAnnotator(GraphComponent):
             self._category_model = CategoryModel.train(texts, labels)
         except CategoryModelError as error:
             logger.warning("category model not trained (%s); the rules work alone", error)
-            return self._resource
+        texts, in_danger = danger_examples(training_data)
+        try:
+            self._danger_model = DangerModel.train(texts, in_danger)
+        except CategoryModelError as error:
+            logger.warning("danger model not trained (%s); the danger-now patterns work alone", error)
         with self._storage.write_to(self._resource) as directory:
-            joblib.dump(self._category_model, Path(directory) / MODEL_FILE)
+            for model, name in ((self._category_model, MODEL_FILE), (self._danger_model, DANGER_MODEL_FILE)):
+                if model is not None:
+                    joblib.dump(model, Path(directory) / name)
         return self._resource
 
     @classmethod
@@ -256,15 +283,20 @@ class HothAnnotator(GraphComponent):
         execution_context: ExecutionContext,
         **kwargs: Any,
     ) -> HothAnnotator:
-        model = None
+        models: dict[str, Any] = {}
         try:
             with model_storage.read_from(resource) as directory:
-                path = Path(directory) / MODEL_FILE
-                if path.exists():
-                    model = joblib.load(path)
+                for name in (MODEL_FILE, DANGER_MODEL_FILE):
+                    path = Path(directory) / name
+                    if path.exists():
+                        models[name] = joblib.load(path)
         except ValueError:
+            pass
+        if MODEL_FILE not in models:
             logger.warning("no category model in this Rasa model; the rules work alone")
-        return cls(config, model_storage, resource, model)
+        if DANGER_MODEL_FILE not in models:
+            logger.warning("no danger model in this Rasa model; the danger-now patterns work alone")
+        return cls(config, model_storage, resource, models.get(MODEL_FILE), models.get(DANGER_MODEL_FILE))
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:
         return training_data
@@ -275,7 +307,13 @@ class HothAnnotator(GraphComponent):
             if not text or text.startswith("/"):
                 continue
             analysis = analyse(
-                text, self._knowledge, self._category_model, self._threshold, self._extra_threshold
+                text,
+                self._knowledge,
+                self._category_model,
+                self._threshold,
+                self._extra_threshold,
+                self._danger_model,
+                self._danger_threshold,
             )
             entities = [e for e in message.get("entities", []) if e.get("extractor") != EXTRACTOR]
             message.set("entities", entities + entities_for(analysis), add_to_output=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.nlu_component import EMERGENCY_CONFIDENCE, decide_intent, entities_for
+from bot.nlu_component import decide_intent, entities_for
 from bot.understanding.analyse import analyse
 
 
@@ -79,9 +79,24 @@ def test_decide_intent(text, classifier, expected):
     assert decide_intent(classifier, 0.6, analyse(text)) == expected
 
 
-def test_a_confident_classifier_emergency_stands():
-    analysis = analyse("please help he is outside")
-    assert decide_intent("emergency", EMERGENCY_CONFIDENCE, analysis) in {None, "emergency"}
+def test_danger_the_analyser_finds_is_an_emergency_whatever_the_classifier_says():
+    analysis = analyse("theyre hitting me")
+    assert analysis.danger_now
+    assert decide_intent("describe_concern", 0.99, analysis) == "emergency"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("I'm her foster carer, she's been with us since March", "describe_concern"),
+        ("not right this minute, they were downstairs working when I left", "deny"),
+        ("they've gone, she went off up the high street on her own", "describe_concern"),
+    ],
+)
+def test_the_classifier_alone_never_makes_an_emergency(text, expected):
+    analysis = analyse(text)
+    assert not analysis.danger_now
+    assert decide_intent("emergency", 0.99, analysis) == expected
 
 
 def test_ordinary_answers_keep_their_intent():

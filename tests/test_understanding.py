@@ -1080,3 +1080,52 @@ def test_danger_now_found_on_the_seventh_holdout(message: str, danger_now: bool)
 
 def test_a_man_who_has_left_is_not_danger_now() -> None:
     assert analyse("He's in a cubicle and security are aware, the man has left now").not_in_danger
+
+
+class _SureOfDanger:
+    """A danger model that is always this sure."""
+
+    def __init__(self, probability: float) -> None:
+        self.value = probability
+
+    def probability(self, text: str) -> float:
+        return self.value
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "the man has his van parked outside her school and she has gone over to it",
+        "lads on bikes have got my brother up against the garages",
+    ],
+)
+def test_the_danger_model_reads_danger_no_pattern_knows(message: str) -> None:
+    assert not analyse(message).danger_now
+    assert analyse(message, danger_model=_SureOfDanger(0.8)).danger_now
+    assert not analyse(message, danger_model=_SureOfDanger(0.6)).danger_now
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        # answers: a "no", a "yes" (the form already takes it), "she's safe"
+        "no, they were downstairs working when I left",
+        "not right this minute, they were downstairs working when I left",
+        "yes they've got him in the car",
+        "she's safe at home with me, but he keeps messaging",
+        # a role or a place given as an answer
+        "Swindon, by the Greenbridge retail park",
+        # a question that names nobody, or planning for a lesson
+        "what should I do if someone is being followed home from school?",
+        "what's the advice if a pupil tells us a man is waiting outside school for her",
+        # too short to judge
+        "he's outside",
+    ],
+)
+def test_the_danger_model_never_reads_answers_or_general_questions(message: str) -> None:
+    assert not analyse(message, danger_model=_SureOfDanger(0.99)).danger_now
+
+
+def test_a_short_message_needs_a_surer_danger_model() -> None:
+    assert not analyse("just a customer", danger_model=_SureOfDanger(0.85)).danger_now
+    assert analyse("please help he's outside", danger_model=_SureOfDanger(0.95)).danger_now

@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from bot.understanding.category_model import CategoryModel
+from bot.understanding.category_model import CategoryModel, DangerModel
 from bot.understanding.knowledge import TIERS, Indicator, Knowledge, default_knowledge
 from bot.understanding.text import clause_start, normalise, words
 from bot.vocabulary import CATEGORIES
@@ -46,6 +46,14 @@ MODEL_THRESHOLD = 0.5
 # "How it understands"). A partnership can still raise it
 # (`category_extra_threshold` in config.yml).
 MODEL_EXTRA_THRESHOLD = 0.5
+# How sure the danger model must be before a message it may judge counts as
+# danger now, when no danger-now pattern matched (chosen on the dev split and
+# the danger phrasings written for training, README "Danger now").
+DANGER_THRESHOLD = 0.7
+# A frightened child types "please help he's outside": three words are
+# enough, but under six ("just a customer") the model must be surer.
+DANGER_MIN_WORDS = 3
+DANGER_SHORT_THRESHOLD = 0.9
 SHORT_ANSWER_WORDS = 6
 # Harms that say nothing about who the older people around a child are: a
 # guess of sexual or criminal exploitation still stands beside them.
@@ -59,6 +67,7 @@ _YES = re.compile(
 _NO = re.compile(
     r"^(no|nope|nah|naw|not really|not right now|not at the moment|not now|not yet|no one|nobody|not that i know|"
     r"not (like |really |exactly )?(physically|at the minute|rn|atm|as such|in that way)|"
+    r"not (right )?this (second|minute)|not at this (moment|minute)|"
     r"(i|we) (don't|do not) think so|don't think so|"
     r"(i|we) (don't|do not) think (he|she|they|anyone|anybody)('s| is| are)? (in )?(any )?(immediate )?danger|probably not|i doubt it|unlikely|hopefully not|"
     r"(he's|she's|they're|he is|she is|they are|i'm|we're) (back )?(safe|fine|ok|okay|alright|all right|at home|home|back))\b"
@@ -71,7 +80,8 @@ _QUESTION_START = re.compile(
     r"^(what|what's|how|is|are|does|do|can|could|should|would|who|where|when|why|which|will|any)\b"
 )
 _NOT_NOW = re.compile(
-    r"\b(not|nothing('s| is)?( happening)?) (right now|at the moment|this second|now|today)\b"
+    r"\b(not|nothing('s| is)?( happening)?) (right now|at the moment|(right )?this (second|minute)|at this minute|now|"
+    r"today|rn)\b"
 )
 _FIRST_SENTENCE_ASKS = re.compile(r"^[^.!?]{1,100}\?")
 # A question names a particular child when it talks about him or her, about
@@ -101,7 +111,9 @@ _SEXUAL_ACTIVITY = re.compile(
     r"naked (pics|pictures|photos|images|videos)|in (her|his|their) underwear|"
     r"(pics|pictures|photos|images|videos) of (herself|himself|themselves)|"
     r"(take|taking|took|pull|pulled|pulling) (his|her|their) (trousers|pants|knickers|clothes|shorts) (down|off)|"
-    r"morning after pill|pregnant|pregnancy tests?)\b"
+    r"morning after pill|pregnant|pregnancy tests?|"
+    r"(hand|hands|fingers) (inside|in|down|up) (her|his|their|my|our|the)( [\w']+){0,5}? (pyjamas|pjs|knickers|pants|trousers|underwear|"
+    r"skirt|shorts|nappy)|touch(ed|es|ing)? (her|him|them|me) between (her|his|their|my) legs)\b"
 )
 # "If a pupil tells us...", "what's the advice", "not about anyone in
 # particular": a professional or a parent asking how to respond. Young people
@@ -123,7 +135,11 @@ _FOR_A_FRIEND = re.compile(
 )
 _CHILD_PERPETRATOR = re.compile(
     r"\b(boy|boys|lad|lads|girl|girls|kid|kids|classmate|pupil)\b( [\w']+){0,5}? "
-    r"(who is|who's|whos|who are|aged|age|is|was) (1[0-7]|[5-9])\b(?! (minutes|mins|hours|days|weeks|months|times))"
+    r"(who is|who's|whos|who are|aged|age|is|was) (1[0-7]|[5-9])\b(?! (minutes|mins|hours|days|weeks|months|times))|"
+    # "a 13 year old boy placed with us ... found him with his hand inside"
+    r"\b((1[0-7]|[5-9]) year old (boy|lad|girl|foster (son|daughter|child)|pupil|stepson|stepdaughter)|"
+    r"(boy|lad|girl) \(?(1[0-7]|[5-9])\)?)\b"
+    r"( [\w',.]+){0,30}? (with (his|her) hand|touched|touching|made (her|him|them)|forced)\b"
 )
 _ADULT = re.compile(
     r"\b(man|men|adult|adults|bloke|blokes|guy|guys|grown|uncle|teacher|coach|"
@@ -439,6 +455,24 @@ def _has_known_word(text: str, knowledge: Knowledge) -> bool:
     )
 
 
+def _model_may_judge_danger(text: str, knowledge: Knowledge, general: bool) -> bool:
+    """Whether the danger model may read this message: three words or more,
+    not an answer ("no, she's home"; a "yes" already answers
+    the danger question; "Swindon, by the retail park"), not a "she's safe
+    now", nor a question that names no particular child ("what do I do if
+    he's threatened with a knife?")."""
+    count = len(words(text))
+    return (
+        count >= DANGER_MIN_WORDS
+        and not (count <= SHORT_ANSWER_WORDS + 2 and (find_area(text, knowledge) or find_role(text, knowledge)))
+        and _answer(text) is None
+        and not _said_not_in_danger(text, knowledge)
+        and not _NOT_NOW.search(text)
+        and not general
+        and not _HYPOTHETICAL.search(text)
+    )
+
+
 def _said_not_in_danger(text: str, knowledge: Knowledge) -> bool:
     return any(p.search(text) for p in knowledge.danger.not_danger)
 
@@ -459,12 +493,15 @@ def analyse(
     category_model: CategoryModel | None = None,
     threshold: float = MODEL_THRESHOLD,
     extra_threshold: float = MODEL_EXTRA_THRESHOLD,
+    danger_model: DangerModel | None = None,
+    danger_threshold: float = DANGER_THRESHOLD,
 ) -> Analysis:
     """Analyse one message; returns ids only.
 
     ``category_model`` adds categories the rules missed when it is at least
     ``threshold`` sure (``extra_threshold`` when the rules found a category
-    already), except ones the message denies.
+    already), except ones the message denies. ``danger_model`` reads danger
+    now in words no pattern knows, when it is ``danger_threshold`` sure.
     """
     knowledge = knowledge or default_knowledge()
     text = prepare(message, knowledge)
@@ -559,6 +596,15 @@ def analyse(
     language = tuple(term.id for term in knowledge.language if _first_match(term.patterns, text, False))
     danger_now = _danger_now(text, knowledge)
     question = text.endswith("?") or bool(_QUESTION_START.match(text) or _FIRST_SENTENCE_ASKS.match(text))
+    general = question and not _PARTICULAR.search(text)
+    if (
+        not danger_now
+        and danger_model is not None
+        and _model_may_judge_danger(text, knowledge, general)
+        and danger_model.probability(text)
+        >= (danger_threshold if len(words(text)) >= MODEL_MIN_WORDS else DANGER_SHORT_THRESHOLD)
+    ):
+        danger_now = True
     known_word = _has_known_word(text, knowledge)
     name_like = not known_word and _looks_like_a_name(text)
     flags = []
@@ -583,7 +629,7 @@ def analyse(
         under_13=under_13,
         answer=_answer(text),
         question=question,
-        general=question and not _PARTICULAR.search(text),
+        general=general,
         flags=tuple(flags),
         model_categories=model_categories,
         firm=tuple(c for c in CATEGORIES if c in firm),

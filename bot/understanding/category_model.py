@@ -23,6 +23,20 @@ NONE = "none"
 LABELS = (*CATEGORIES, NONE)
 
 
+def _ngram_classifier(C: float, seed: int, balanced: bool = False):
+    """Word 1-2-grams and character 3-5-grams into a logistic regression."""
+    features = FeatureUnion(
+        [
+            ("words", TfidfVectorizer(ngram_range=(1, 2), min_df=1, sublinear_tf=True)),
+            ("chars", TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5), min_df=2, sublinear_tf=True)),
+        ]
+    )
+    classifier = LogisticRegression(
+        C=C, max_iter=3000, random_state=seed, class_weight="balanced" if balanced else None
+    )
+    return make_pipeline(features, classifier)
+
+
 class CategoryModelError(ValueError):
     """The training data cannot train the model."""
 
@@ -41,17 +55,7 @@ class CategoryModel:
             raise CategoryModelError(f"unknown category labels {unknown}; use {LABELS}")
         if len(set(labels)) < 2:
             raise CategoryModelError("the category model needs examples of at least two categories")
-        features = FeatureUnion(
-            [
-                ("words", TfidfVectorizer(ngram_range=(1, 2), min_df=1, sublinear_tf=True)),
-                (
-                    "chars",
-                    TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5), min_df=2, sublinear_tf=True),
-                ),
-            ]
-        )
-        classifier = LogisticRegression(C=8.0, max_iter=2000, random_state=seed)
-        pipeline = make_pipeline(features, classifier)
+        pipeline = _ngram_classifier(C=8.0, seed=seed)
         pipeline.fit(list(texts), list(labels))
         return cls(pipeline=pipeline, classes=tuple(pipeline.classes_))
 
@@ -59,3 +63,31 @@ class CategoryModel:
         """Probability of each category (and of none) for a prepared text."""
         probabilities = self.pipeline.predict_proba([text])[0]
         return {label: float(p) for label, p in zip(self.classes, probabilities, strict=True)}
+
+
+@dataclass
+class DangerModel:
+    """How likely a message is to say that a child is in danger now.
+
+    The knowledge file's danger-now patterns are certain but know only the
+    phrasings someone wrote down; a frightened parent or a taxi driver puts
+    it in words of their own ("he's kicking her door in", "the man has her in
+    his van"). Trained on the `emergency` examples against every other
+    example; the caller decides which messages it may judge (never a "no",
+    a "she's safe now" or a general question) and how sure it must be.
+    """
+
+    pipeline: object
+
+    @classmethod
+    def train(cls, texts: Sequence[str], in_danger: Sequence[bool], seed: int = 42) -> DangerModel:
+        if len(set(in_danger)) < 2:
+            raise CategoryModelError("the danger model needs examples of danger now and of not")
+        pipeline = _ngram_classifier(C=4.0, seed=seed, balanced=True)
+        pipeline.fit(list(texts), [bool(label) for label in in_danger])
+        return cls(pipeline=pipeline)
+
+    def probability(self, text: str) -> float:
+        """Probability that a prepared text says a child is in danger now."""
+        classes = list(self.pipeline.classes_)
+        return float(self.pipeline.predict_proba([text])[0][classes.index(True)])
