@@ -49,3 +49,26 @@ def test_quality_floor(dev_metrics, metric, floor):
 def test_emergencies(dev_metrics):
     assert dev_metrics["emergency_recall"] == 1.0
     assert dev_metrics["false_emergency_rate"] <= MAX_FALSE_EMERGENCY_RATE
+
+
+DANGER_DEV = Path(__file__).parent / "danger_cases_dev.yml"
+# Floors under what `python -m bot danger tests/danger_cases_dev.yml` measured (README).
+DANGER_RECALL_FLOOR = 0.8
+DANGER_FALSE_CEILING = MAX_FALSE_EMERGENCY_RATE
+
+
+@pytest.mark.e2e
+def test_danger_now_in_words_no_pattern_lists(stack):
+    from bot.danger_check import hear_all, load_items
+    from bot.danger_check import score as danger_score
+
+    items = load_items(DANGER_DEV)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        results = pool.submit(
+            asyncio.run, hear_all(items, stack.rasa_url, stack.token, 4, 30, progress=False)
+        ).result()
+    figures = danger_score(results)
+    assert figures["errors"] == 0
+    assert figures["danger_recall"] >= DANGER_RECALL_FLOOR, figures
+    assert figures["first_sentence_999_rate"] >= DANGER_RECALL_FLOOR, figures
+    assert figures["false_emergency_rate"] <= DANGER_FALSE_CEILING, figures

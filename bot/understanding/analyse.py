@@ -464,7 +464,9 @@ def _model_may_judge_danger(text: str, knowledge: Knowledge, general: bool) -> b
     count = len(words(text))
     return (
         count >= DANGER_MIN_WORDS
-        and not (count <= SHORT_ANSWER_WORDS + 2 and (find_area(text, knowledge) or find_role(text, knowledge)))
+        and not (
+            count <= SHORT_ANSWER_WORDS + 2 and (find_area(text, knowledge) or find_role(text, knowledge))
+        )
         and _answer(text) is None
         and not _said_not_in_danger(text, knowledge)
         and not _NOT_NOW.search(text)
