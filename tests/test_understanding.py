@@ -609,8 +609,8 @@ def test_evidence_travels_as_ids_only() -> None:
     # Two signs that give way (sexual images, online grooming) and a model score.
     assert evidence == [
         "model:missing:sure",
-        "soft:sexual_exploitation:to:harmful_sexual_behaviour",
-        "soft:sexual_exploitation:to:radicalisation",
+        "soft:sexual_exploitation:to:harmful_sexual_behaviour:relationship_abuse",
+        "soft:sexual_exploitation:to:radicalisation:harmful_sexual_behaviour",
     ]
 
 
@@ -1129,3 +1129,42 @@ def test_the_danger_model_never_reads_answers_or_general_questions(message: str)
 def test_a_short_message_needs_a_surer_danger_model() -> None:
     assert not analyse("just a customer", danger_model=_SureOfDanger(0.85)).danger_now
     assert analyse("please help he's outside", danger_model=_SureOfDanger(0.95)).danger_now
+
+
+@pytest.mark.parametrize(
+    ("message", "absent"),
+    [
+        # an accusation or a worried question is not a sign of gang violence
+        ("my mum thinks im in a gang cos ive got new trainers but i got a saturday job", "serious_violence"),
+        ("my son listens to drill all the time, does that mean he's in a gang?", "serious_violence"),
+        # photos sent to a controlling boyfriend to prove where she is are not sexual images
+        ("she has to send him photos to prove where she is and who she's with", "sexual_images"),
+        # a man in his 30s with two boys at a hotel is not a boyfriend
+        ("man in his 30s checked in paying cash with two boys who look 13 or 14", "older_partner"),
+    ],
+)
+def test_look_alikes_found_on_the_seventh_holdout(message: str, absent: str) -> None:
+    assert absent not in analyse(message).signs
+
+
+@pytest.mark.parametrize(
+    ("message", "category", "gave_way"),
+    [
+        # threats that keep a child running are criminal exploitation, not a separate worry
+        (
+            "he's been running county lines for older lads and they said theyll do something to his mum if he stops",
+            "criminal_exploitation",
+            "youth_violence",
+        ),
+        # nudes pressed for by a controlling boyfriend of 15: relationship abuse, not exploitation by an adult
+        (
+            "her boyfriend is 15, hes really controlling, checks her phone and keeps pressuring her to send nudes",
+            "relationship_abuse",
+            "sexual_exploitation",
+        ),
+    ],
+)
+def test_signs_that_give_way_to_the_likelier_harm(message: str, category: str, gave_way: str) -> None:
+    categories = analyse(message).categories
+    assert category in categories
+    assert gave_way not in categories
