@@ -1168,3 +1168,18 @@ def test_signs_that_give_way_to_the_likelier_harm(message: str, category: str, g
     categories = analyse(message).categories
     assert category in categories
     assert gave_way not in categories
+
+
+@pytest.mark.parametrize(
+    ("message", "reason"),
+    [
+        ("is it normal for ur bf to grab ur neck when ur arguing", "partner_violence"),
+        ("a bag with nails and a box of fertiliser in his wardrobe", "attack_planning"),
+        ("windows boarded, door padlocked from outside, sleeping on a mattress in the loft", "held_captive"),
+        ("my foster daughter (14) didnt come back from school yesterday, her phone's off", "missing_now"),
+        ("last night he had a fresh black eye and was shaking", "unexplained_injuries"),
+        ("a man books his train tickets and he has to drop a bag off in leeds", "transported_by_others"),
+    ],
+)
+def test_urgent_signs_found_on_the_seventh_holdout(message: str, reason: str) -> None:
+    assert reason in analyse(message).urgent_reasons
