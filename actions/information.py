@@ -1,4 +1,8 @@
-"""Answers general questions about the harm categories from the taxonomy."""
+"""Answers general questions about the harm categories from the taxonomy.
+
+A question can come from someone in danger ("how do u get out of owing someone"),
+so the answer ends with 999, as every first reply does.
+"""
 
 from __future__ import annotations
 
@@ -34,6 +38,6 @@ class ActionAnswerInformation(GuardedAction):
             dispatcher.utter_message(text=f"{category.name.capitalize()}: {category.definition}")
         dispatcher.utter_message(
             text="If you're worried about a particular child, tell me what you've noticed and I'll suggest who "
-            "can help."
+            "can help. If anyone is in danger right now, call 999."
         )
         return []

@@ -190,6 +190,8 @@ def test_information_answer_uses_the_taxonomy_definition():
     )
     assert "county lines" in messages[0]["text"].lower()
     assert "worried about a particular child" in messages[-1]["text"]
+    # a question can come from someone in danger: 999 is in the answer too
+    assert "999" in messages[-1]["text"]
 
 
 def test_a_blaming_word_in_the_opening_gets_the_better_term_once():

@@ -1183,3 +1183,37 @@ def test_signs_that_give_way_to_the_likelier_harm(message: str, category: str, g
 )
 def test_urgent_signs_found_on_the_seventh_holdout(message: str, reason: str) -> None:
     assert reason in analyse(message).urgent_reasons
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "hes gone to school i think, the machete is locked in my car boot now",
+        "no hes here with me, ive taken the knife off him",
+    ],
+)
+def test_a_weapon_put_away_is_not_danger_now(message: str) -> None:
+    assert not analyse(message).danger_now
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "these man took me out of ends to trap, been in some yard for 3 days",
+        "she and two friends go to parties in Reading most weekends, older men drive them there",
+        "third time I've had a job paid for by some bloke to pick a young lad up and take him to Sunderland",
+        "a man with them paid both fares then got off at the next stop",
+        "says he was driven up by some older guys",
+        "a man told him to get the train to Newcastle then a taxi here and someone would pick him up",
+    ],
+)
+def test_moved_by_others_in_everyday_words_is_trafficking(message: str) -> None:
+    assert "trafficking" in analyse(message).categories
+
+
+@pytest.mark.parametrize(
+    "message",
+    ["his mum paid for his train ticket to see his dad", "we booked the coach tickets for the school trip"],
+)
+def test_family_and_school_travel_is_not_trafficking(message: str) -> None:
+    assert "trafficking" not in analyse(message).categories
