@@ -636,12 +636,13 @@ def test_evidence_survives_the_redacting_tracker_store(message: str) -> None:
     kept = [
         e["value"] for e in entities_for(analysis) if e["entity"] == "hoth_evidence" and is_id(e["value"])
     ]
-    firm, soft, model, guesses = _decode(kept)
-    assert (set(firm), set(soft), set(model), set(guesses)) == (
+    firm, soft, model, guesses, look = _decode(kept)
+    assert (set(firm), set(soft), set(model), set(guesses), set(look)) == (
         set(analysis.firm),
         set(analysis.soft),
         set(analysis.model),
         set(analysis.guesses),
+        set(analysis.look),
     )
 
 
@@ -1217,3 +1218,58 @@ def test_moved_by_others_in_everyday_words_is_trafficking(message: str) -> None:
 )
 def test_family_and_school_travel_is_not_trafficking(message: str) -> None:
     assert "trafficking" not in analyse(message).categories
+
+
+def _conversation(*messages: str, category_model=None):
+    from bot.nlu_component import entities_for
+    from bot.understanding.assess import Turn, assess
+
+    turns = [
+        Turn.from_parse("describe_concern", entities_for(analyse(m, category_model=category_model)))
+        for m in messages
+    ]
+    return assess(turns)
+
+
+@pytest.mark.parametrize(
+    "explanation",
+    [
+        "Just had a look on his laptop with him, he's been reselling trainers on Vinted, all the receipts are there",
+        "spoke to his mum, turns out he's been doing Saturdays at the butcher's and is saving for a bike",
+        "He works at a restaurant at the Designer Outlet, I've seen his payslips and I've met his manager",
+    ],
+)
+def test_an_everyday_explanation_later_accounts_for_the_money(explanation: str) -> None:
+    worry = "My lad's 15 and he's suddenly got loads of cash and new trainers. I read about county lines and panicked."
+    assert "criminal_exploitation" in _conversation(worry).categories
+    assessment = _conversation(worry, explanation, category_model=_FixedModel("trafficking", 0.9))
+    assert assessment.categories == ()
+    assert assessment.urgency == "concern"
+
+
+def test_an_explanation_never_cancels_other_signs() -> None:
+    # the debt and the threats stand whatever is said about a job
+    assessment = _conversation(
+        "he keeps coming home with cash and says he owes the olders and has to go country",
+        "he says it's from a saturday job, I've not seen any payslips",
+    )
+    assert "criminal_exploitation" in assessment.categories
+    message = (
+        "he's got cash from his job at the chippy but he's 13 and he's been going country for the olders"
+    )
+    assert "criminal_exploitation" in analyse(message).categories
+
+
+@pytest.mark.parametrize(
+    ("message", "danger_now"),
+    [
+        (
+            "Her friend said she got into a car with a man by the bus station about 4. She messaged her sister at 9 "
+            "saying come get me I'm scared and nothing since. What's the process for reporting a child missing?",
+            True,
+        ),
+        ("last year she texted me saying come get me im scared, she was at a party", False),
+    ],
+)
+def test_a_childs_plea_with_no_word_since_is_danger_now(message: str, danger_now: bool) -> None:
+    assert analyse(message).danger_now is danger_now

@@ -178,6 +178,9 @@ class Analysis:
     # The evidence behind `categories`, kept apart so that a whole
     # conversation can be weighed the same way as one message (assess.py).
     firm: tuple[str, ...] = field(default=())
+    # Categories whose only signs are ones an everyday explanation can account
+    # for (money, new things, older people about): firm until one is given.
+    look: tuple[str, ...] = field(default=())
     soft: tuple[tuple[str, tuple[str, ...], tuple[str, ...]], ...] = field(default=())
     # The category model's categories past its bar, each with whether it is
     # also sure enough to stand beside signs (the higher bar).
@@ -515,6 +518,9 @@ def analyse(
     denied: set[str] = set()
     urgent: list[str] = []
     yielding: list[Indicator] = []
+    # the signs behind each category, to tell those an everyday explanation
+    # can account for ("he works at the chippy") from the rest
+    support: dict[str, set[str]] = {}
     for indicator in knowledge.indicators:
         if indicator.unless and any(p.search(text) for p in indicator.unless):
             continue
@@ -528,6 +534,8 @@ def analyse(
                 yielding.append(indicator)
             else:
                 categories.update(indicator.categories)
+                for category in indicator.categories:
+                    support.setdefault(category, set()).add(indicator.id)
             if indicator.level == "urgent":
                 urgent.append(indicator.id)
         elif was_denied:
@@ -567,6 +575,13 @@ def analyse(
         urgent.append("adult_sexual_contact")
 
     firm = set(categories)
+    # categories whose only support is signs an everyday explanation can account for
+    look = {c for c in firm if c in support and support[c] <= knowledge.explained.signs}
+    explained = (
+        _first_match(knowledge.explained.patterns, text) is not None
+        and not urgent
+        and all(sign in knowledge.explained.signs for sign in signs)
+    )
     soft = tuple(
         (c, indicator.yields_to, indicator.instead) for indicator in yielding for c in indicator.categories
     )
@@ -590,6 +605,9 @@ def analyse(
             for c in CATEGORIES
             if scores.get(c, 0.0) >= threshold and c not in denied and c not in firm
         )
+    if explained:
+        # "He's got cash, but it's from his Saturday job, I've seen his payslips."
+        firm, model, guesses, look = firm - look, (), set(), set()
     categories = combine(firm, soft, model, guesses)
     model_categories = tuple(c for c, _ in model if c in categories and c not in yielded)
 
@@ -610,6 +628,8 @@ def analyse(
     known_word = _has_known_word(text, knowledge)
     name_like = not known_word and _looks_like_a_name(text)
     flags = []
+    if explained and not danger_now:
+        flags.append("explained")
     if "online" in contexts:
         flags.append("online")
     if under_13:
@@ -634,7 +654,8 @@ def analyse(
         general=general,
         flags=tuple(flags),
         model_categories=model_categories,
-        firm=tuple(c for c in CATEGORIES if c in firm),
+        firm=tuple(c for c in CATEGORIES if c in firm and c not in look),
+        look=tuple(c for c in CATEGORIES if c in look),
         soft=soft,
         model=model,
         guesses=tuple(c for c in CATEGORIES if c in guesses),

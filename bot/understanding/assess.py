@@ -19,12 +19,14 @@ EVIDENCE = "hoth_evidence"
 
 def encode_evidence(analysis: Analysis) -> list[str]:
     """The evidence behind one message's categories as id strings (no words):
-    ``firm:<category>``, ``soft:<category>:to:<yields to>...[:as:<instead>...]``,
+    ``firm:<category>``, ``look:<category>`` (firm, but from signs an everyday
+    explanation can account for), ``soft:<category>:to:<yields to>...[:as:<instead>...]``,
     ``model:<category>:alone`` (past the model's bar) or ``model:<category>:sure``
     (past the higher bar too), ``guess:<category>``. The bars are applied where
     the message is read, so the conversation follows the configured ones. Every
     value is an id the redacting tracker stores keep (lower case, ``_`` and ``:``)."""
     out = [f"firm:{c}" for c in analysis.firm]
+    out += [f"look:{c}" for c in analysis.look]
     out += [
         ":".join(["soft", c, "to", *yields_to, *(["as", *instead] if instead else [])])
         for c, yields_to, instead in analysis.soft
@@ -35,16 +37,20 @@ def encode_evidence(analysis: Analysis) -> list[str]:
 
 
 Soft = tuple[str, tuple[str, ...], tuple[str, ...]]
-Evidence = tuple[tuple[str, ...], tuple[Soft, ...], tuple[tuple[str, bool], ...], tuple[str, ...]]
+Evidence = tuple[
+    tuple[str, ...], tuple[Soft, ...], tuple[tuple[str, bool], ...], tuple[str, ...], tuple[str, ...]
+]
 
 
 def _decode(values: Iterable[str]) -> Evidence:
-    """The evidence ``encode_evidence`` wrote, back as (firm, soft, model, guesses)."""
-    firm, soft, model, guesses = [], [], [], []
+    """The evidence ``encode_evidence`` wrote, back as (firm, soft, model, guesses, look)."""
+    firm, soft, model, guesses, look = [], [], [], [], []
     for value in values:
         kind, _, rest = value.partition(":")
         if kind == "firm" and rest in CATEGORIES:
             firm.append(rest)
+        elif kind == "look" and rest in CATEGORIES:
+            look.append(rest)
         elif kind == "soft":
             category, *parts = rest.split(":")
             if category in CATEGORIES and parts[:1] == ["to"]:
@@ -63,7 +69,7 @@ def _decode(values: Iterable[str]) -> Evidence:
                 model.append((category, strength == "sure"))
         elif kind == "guess" and rest in CATEGORIES:
             guesses.append(rest)
-    return tuple(firm), tuple(soft), tuple(model), tuple(guesses)
+    return tuple(firm), tuple(soft), tuple(model), tuple(guesses), tuple(look)
 
 
 @dataclass(frozen=True)
@@ -119,6 +125,7 @@ def assess(turns: Iterable[Turn], in_danger: str | None = None) -> Assessment:
     soft: list[Soft] = []
     model: list[tuple[str, bool]] = []
     guesses: list[str] = []
+    look: list[str] = []
     signs: list[str] = []
     flags: set[str] = set()
     emergency = in_danger == "yes"
@@ -129,11 +136,12 @@ def assess(turns: Iterable[Turn], in_danger: str | None = None) -> Assessment:
         if turn.evidence is None:
             firm += turn.categories
         else:
-            turn_firm, turn_soft, turn_model, turn_guesses = _decode(turn.evidence)
+            turn_firm, turn_soft, turn_model, turn_guesses, turn_look = _decode(turn.evidence)
             firm += turn_firm
             soft += turn_soft
             model += turn_model
             guesses += turn_guesses
+            look += turn_look
         if turn.intent == "emergency" or "danger_now" in turn.flags:
             emergency = True
         # A general question that names a sign ("is a second phone a sign of
@@ -151,7 +159,12 @@ def assess(turns: Iterable[Turn], in_danger: str | None = None) -> Assessment:
     # The conversation is weighed as one message would be: a sign that gives
     # way to another harm, or a model guess beside signs, counts only when
     # nothing said anywhere in the conversation outweighs it.
-    categories = combine(firm, soft, model, guesses)
+    # An everyday explanation anywhere ("turns out it's his Saturday job, I've
+    # seen his payslips") accounts for the money, the new things and the older
+    # people, and for what the model read into them; every other sign stands.
+    if "explained" in flags:
+        look, model, guesses = [], [], []
+    categories = combine([*firm, *look], soft, model, guesses)
     if emergency:
         urgency = "emergency"
     elif urgent:

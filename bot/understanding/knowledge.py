@@ -116,6 +116,15 @@ class Danger:
     not_danger: tuple[re.Pattern[str], ...]
 
 
+@dataclass(frozen=True)
+class Explained:
+    """An everyday explanation ("he works Saturdays at the chippy, I've seen his
+    payslips") and the signs it can account for."""
+
+    patterns: tuple[re.Pattern[str], ...]
+    signs: frozenset[str]
+
+
 @dataclass(frozen=True, eq=False)
 class Knowledge:
     categories: dict[str, Category]
@@ -127,6 +136,7 @@ class Knowledge:
     danger: Danger
     age_patterns: tuple[re.Pattern[str], ...]
     school_year: re.Pattern[str]
+    explained: Explained
     places: Places
     role_cues: dict[str, dict[str, tuple[re.Pattern[str], ...]]]
     vocabulary: frozenset[str] = field(default_factory=frozenset)
@@ -266,6 +276,18 @@ def _load_taxonomy(path: Path) -> dict[str, Any]:
         }
     )
     raw_ages = _mapping(data, "ages", name)
+    raw_explained = _mapping(data, "explained", name)
+    explainable = raw_explained.get("signs")
+    known = {indicator.id for indicator in indicators}
+    if not isinstance(explainable, list) or not explainable:
+        raise KnowledgeError(f"{name}: explained.signs must be a non-empty list of indicator ids")
+    unknown = sorted(set(explainable) - known)
+    if unknown:
+        raise KnowledgeError(f"{name}: explained.signs has unknown indicators {unknown}")
+    explained = Explained(
+        patterns=_patterns(raw_explained.get("patterns"), f"{name}: explained.patterns"),
+        signs=frozenset(explainable),
+    )
     return {
         "categories": categories,
         "indicators": tuple(indicators),
@@ -276,6 +298,7 @@ def _load_taxonomy(path: Path) -> dict[str, Any]:
         "danger": danger,
         "age_patterns": _patterns(raw_ages.get("patterns"), f"{name}: ages.patterns"),
         "school_year": compile_pattern(_text(raw_ages, "school_years", f"{name}: ages"), f"{name}: ages"),
+        "explained": explained,
     }
 
 
