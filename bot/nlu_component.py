@@ -151,6 +151,18 @@ def decide_intent(intent: str | None, confidence: float, analysis: Analysis) -> 
         if analysis.answer == "unsure":
             return "dont_know"
         return "disclose_abuse" if analysis.urgent_reasons else "describe_concern"
+    # "How do u know if a relationship is toxic... not for me just wondering"
+    # is a question, not a "no" (which ended the conversation with "take care").
+    if intent in {"affirm", "deny"} and analysis.answer is None and analysis.question:
+        return "ask_information"
+    # "I walk my dog there every night" (goodbye at 0.9) answers "who's asking?".
+    if (
+        intent in {"greet", "thank", "goodbye"}
+        and not analysis.social
+        and analysis.word_count >= 4
+        and not analysis.has_concern
+    ):
+        return "inform"
     # A guess at small talk ("retract" at 0.3 for "not yet, it's only
     # Wednesday" or "I was walking my dog") would stop the questions: an
     # unsure guess is an answer instead.

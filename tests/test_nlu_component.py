@@ -222,3 +222,32 @@ def test_an_answer_that_opens_with_a_place_says_where_the_person_is():
 )
 def test_an_adult_asking_what_to_do_in_general_is_a_question(message: str, expected: str) -> None:
     assert decide_intent("describe_concern", 0.8, analyse(message)) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "classifier", "expected"),
+    [
+        # a question is not a "no", which ended the conversation with "take care"
+        (
+            "how do u know if a relationship is toxic or just normal arguing. not for me just wondering",
+            "deny",
+            "ask_information",
+        ),
+        # an answer to "who's asking?" is not "good night"
+        ("I walk my dog there every night", "goodbye", "inform"),
+    ],
+)
+def test_answers_and_questions_that_read_like_small_talk(text, classifier, expected):
+    assert decide_intent(classifier, 0.9, analyse(text)) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "classifier"),
+    [
+        ("thanks, bye", "goodbye"),
+        ("ok thank you so much for this", "thank"),
+        ("hiya, can I ask something", "greet"),
+    ],
+)
+def test_real_small_talk_keeps_its_intent(text, classifier):
+    assert decide_intent(classifier, 0.9, analyse(text)) is None

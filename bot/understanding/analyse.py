@@ -79,6 +79,13 @@ _UNSURE = re.compile(
 _QUESTION_START = re.compile(
     r"^(what|what's|how|is|are|does|do|can|could|should|would|who|where|when|why|which|will|any)\b"
 )
+# Greetings, thanks and goodbyes: without one of these words a longer message
+# is not small talk, whatever the classifier says ("I walk my dog there every
+# night" is not "good night").
+_SOCIAL = re.compile(
+    r"\b(hi|hiya|hello|hey|hiya|morning|afternoon|evening|bye|goodbye|byee*|cya|see (ya|you)|good ?night|"
+    r"night night|ta ?ra|thanks?|thank (you|u)|thx|ty|cheers|ta|appreciate)\b"
+)
 _NOT_NOW = re.compile(
     r"\b(not|nothing('s| is)?( happening)?) (right now|at the moment|(right )?this (second|minute)|at this minute|now|"
     r"today|rn)\b"
@@ -199,6 +206,8 @@ class Analysis:
     # A short reply that reads as a name nobody listed ("banbury", "barista"):
     # an answer to the question asked, never keyboard-mashing.
     name_like: bool = False
+    # It greets, thanks or says goodbye ("thanks, bye"); see `_SOCIAL`.
+    social: bool = False
 
     @property
     def has_concern(self) -> bool:
@@ -662,6 +671,7 @@ def analyse(
         word_count=len(words(text)),
         understood=known_word or name_like,
         name_like=name_like,
+        social=bool(_SOCIAL.search(text)),
         hypothetical=bool(_HYPOTHETICAL.search(text))
         and role != "young_person"
         and not _FOR_A_FRIEND.search(text)
