@@ -65,7 +65,8 @@ _YES = re.compile(
     r"(yes|yeah|yea|yep|yup|yh|ye|aye|ya|correct|i think so|i believe so|definitely|absolutely|sadly yes)\b"
 )
 _NO = re.compile(
-    r"^(no|nope|nah|naw|not really|not right now|not at the moment|not now|not yet|no one|nobody|not that i know|"
+    r"^(no|nope|nah|naw|not really|not right now|not at the moment|not now|not yet|no one|nobody|"
+    r"not that i (know|can see|could see|can tell|could tell|'m aware|am aware|know of)|"
     r"not (like |really |exactly )?(physically|at the minute|rn|atm|as such|in that way)|"
     r"not (right )?this (second|minute)|not at this (moment|minute)|"
     r"(i|we) (don't|do not) think so|don't think so|"
