@@ -90,7 +90,9 @@ def entities_for(analysis: Analysis) -> list[dict[str, Any]]:
         found.append(("role_guess", analysis.role_hint))
     elif _unplaced_answer(analysis, analysis.role):
         found.append(("role_guess", "community_member"))
-    if _unplaced_answer(analysis, analysis.area):
+    # "picked up at the bus station, dropped at a hotel off great western way"
+    # answers "where?" at 13 words; the question asked again for ever.
+    if _unplaced_answer(analysis, analysis.area, max_words=AREA_ANSWER_MAX_WORDS):
         found.append(("area_guess", "elsewhere"))
     return [
         {
@@ -108,8 +110,11 @@ def entities_for(analysis: Analysis) -> list[dict[str, Any]]:
 SMALL_TALK_CONFIDENCE = 0.5
 
 
-def _unplaced_answer(analysis: Analysis, known: str | None) -> bool:
-    """A reply of up to 12 words whose role or place (``known``) we do not
+AREA_ANSWER_MAX_WORDS = 40
+
+
+def _unplaced_answer(analysis: Analysis, known: str | None, max_words: int = 12) -> bool:
+    """A reply of up to 12 words (40 for a place) whose role or place (``known``) we do not
     recognise ("EAL coordinator at the secondary school", "Kirkby Stephen"):
     used only as the answer to "who's asking?" (someone else) or "where are
     you?" (somewhere else; the areas list every town and village of both
@@ -118,7 +123,7 @@ def _unplaced_answer(analysis: Analysis, known: str | None) -> bool:
     return (
         known is None
         and analysis.answer is None
-        and 0 < analysis.word_count <= 12
+        and 0 < analysis.word_count <= max_words
         and analysis.understood
         and not (analysis.question or analysis.danger_now or analysis.urgent_reasons)
     )

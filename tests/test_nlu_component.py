@@ -251,3 +251,9 @@ def test_answers_and_questions_that_read_like_small_talk(text, classifier, expec
 )
 def test_real_small_talk_keeps_its_intent(text, classifier):
     assert decide_intent(classifier, 0.9, analyse(text)) is None
+
+
+def test_a_longer_answer_to_where_is_taken_rather_than_asked_again():
+    text = "picked up at the bus station, dropped at a hotel off great western way"
+    guesses = [e["value"] for e in entities_for(analyse(text)) if e["entity"] == "area_guess"]
+    assert guesses == ["elsewhere"]

@@ -1273,3 +1273,24 @@ def test_an_explanation_never_cancels_other_signs() -> None:
 )
 def test_a_childs_plea_with_no_word_since_is_danger_now(message: str, danger_now: bool) -> None:
     assert analyse(message).danger_now is danger_now
+
+
+@pytest.mark.parametrize(
+    ("message", "danger_now"),
+    [
+        (
+            "A 15 yo member just posted a photo of a big knife and said he's going to the mosque this afternoon "
+            "to 'start it'",
+            True,
+        ),
+        (
+            "A neighbour saw her get into a silver car at the Co-op with two men in their 20s and her phone has "
+            "not answered since",
+            True,
+        ),
+        ("we are going to the mosque this afternoon for prayers", False),
+        ("last year she got into a car with two men, she came back the next day", False),
+    ],
+)
+def test_danger_now_found_on_the_ninth_holdout(message: str, danger_now: bool) -> None:
+    assert analyse(message).danger_now is danger_now
