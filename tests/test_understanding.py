@@ -1294,3 +1294,24 @@ def test_a_childs_plea_with_no_word_since_is_danger_now(message: str, danger_now
 )
 def test_danger_now_found_on_the_ninth_holdout(message: str, danger_now: bool) -> None:
     assert analyse(message).danger_now is danger_now
+
+
+@pytest.mark.parametrize(
+    ("message", "role", "area", "answer"),
+    [
+        # an opening, not a "not sure" answer; the job starts the second sentence
+        (
+            "not sure if this is the right place. taxi driver in swindon, had a job earlier that didnt sit right",
+            "community_member",
+            "swindon",
+            None,
+        ),
+        ("Thanks. Youth worker here, quick question about a lad", "practitioner", None, None),
+        # someone else's job is not who is asking
+        ("hi. my dad is a taxi driver in swindon and he saw something", "young_person", "swindon", None),
+        ("not sure", None, None, "unsure"),
+    ],
+)
+def test_who_and_where_after_a_hesitant_start(message, role, area, answer) -> None:
+    analysis = analyse(message)
+    assert (analysis.role, analysis.area, analysis.answer) == (role, area, answer)

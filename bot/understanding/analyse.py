@@ -73,9 +73,12 @@ _NO = re.compile(
     r"(i|we) (don't|do not) think (he|she|they|anyone|anybody)('s| is| are)? (in )?(any )?(immediate )?danger|probably not|i doubt it|unlikely|hopefully not|"
     r"(he's|she's|they're|he is|she is|they are|i'm|we're) (back )?(safe|fine|ok|okay|alright|all right|at home|home|back))\b"
 )
+# "Not sure if this is the right place, taxi driver in Swindon..." opens a
+# conversation; it does not answer a question with "not sure".
 _UNSURE = re.compile(
     r"^(not sure|unsure|i'm not sure|we're not sure|i don't know|we don't know|don't know|dunno|no idea|"
     r"maybe|possibly|might be|could be|i'm unsure|hard to say|can't say|not certain|i hope not)\b"
+    r"(?! (if|whether|where|who|what|how|why|this|it's|its|i should|to|about (this|who|where|what)))"
 )
 _QUESTION_START = re.compile(
     r"^(what|what's|how|is|are|does|do|can|could|should|would|who|where|when|why|which|will|any)\b"
@@ -360,7 +363,8 @@ _PLACE_CUE = re.compile(
 _RESIDENCE_CUE = re.compile(
     r"(\b(live|living|lives|based|here|moved to|local to|near|round|around)|"
     r"\b(we're|we are|i'm|i am|im|i|we|us|family|mum|mam|dad|parent|carer|teacher|nurse|worker|school|college|"
-    r"area|home|practice|team|service)(\s+\S+){0,3}\s+(from|in))"
+    r"area|home|practice|team|service|driver|officer|manager|receptionist|coach|owner|landlord|volunteer|guard|"
+    r"staff|assistant|lead|dsl|warden)(\s+\S+){0,3}\s+(from|in))"
     r"\s+(?:the\s+|in\s+|near\s+)?(\S+\s+)?$"
 )
 _MOVEMENT_CUE = re.compile(

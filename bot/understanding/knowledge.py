@@ -346,8 +346,10 @@ def _occupation_patterns(occupations: list[str], workplaces: list[str]) -> list[
         patterns += [
             rf"(i'm|i am|im|i work as|working as|i'm just|just) (a |an |the |his |her |their |one of (his|her|their) )?"
             rf"(\S+ )?{occ}",
-            rf"^(a |an |the )?(\S+ )?{occ}(?=[.,:;!?]| -| here| speaking| writing| at (a|an|the|my|our)"
-            rf"| in (a|an|the|my|our)| for (a|an|the)| on (a|an|the|my|our)| with (a|an|the|my|our)|$)",
+            # at the start of the message or of a sentence: "Not sure if this is the right
+            # place. Taxi driver in Swindon, had a job earlier..."
+            rf"(^|(?<=[.!?]) )(a |an |the )?(?!(my|his|her|their|our|your) )(\S+ )?{occ}(?=[.,:;!?]| -| here| speaking"
+            rf"| writing| at (a|an|the|my|our)| in | for (a|an|the)| on (a|an|the|my|our)| with (a|an|the|my|our)|$)",
             rf"{occ} (here|speaking|writing)",
             rf"^(\S+ ){{0,2}}{occ}( \S+){{0,2}}$",
         ]
