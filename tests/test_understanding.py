@@ -1288,6 +1288,11 @@ def test_a_childs_plea_with_no_word_since_is_danger_now(message: str, danger_now
             "not answered since",
             True,
         ),
+        (
+            "A neighbour saw her get into a silver car at the Co-op with two men in their 20s and her phone's been "
+            "off since. What else should I be doing?",
+            True,
+        ),
         ("we are going to the mosque this afternoon for prayers", False),
         ("last year she got into a car with two men, she came back the next day", False),
     ],
