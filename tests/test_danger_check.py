@@ -11,7 +11,7 @@ from bot.danger_check import DangerFileError, Heard, load_items, main, says_999_
 FILES = Path(__file__).parent
 
 
-@pytest.mark.parametrize("name", ["danger_cases_dev.yml"])
+@pytest.mark.parametrize("name", ["danger_cases_dev.yml", "danger_cases_holdout.yml"])
 def test_the_danger_files_load_and_are_balanced(name: str) -> None:
     items = load_items(FILES / name)
     dangers = sum(item["danger_now"] for item in items)
