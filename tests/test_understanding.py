@@ -1320,3 +1320,36 @@ def test_danger_now_found_on_the_ninth_holdout(message: str, danger_now: bool) -
 def test_who_and_where_after_a_hesitant_start(message, role, area, answer) -> None:
     analysis = analyse(message)
     assert (analysis.role, analysis.area, analysis.answer) == (role, area, answer)
+
+
+@pytest.mark.parametrize(
+    ("message", "danger_now"),
+    [
+        (
+            "weve gone past newcastle and he wont say where were going, i said i want to go home and they just laughed",
+            True,
+        ),
+        (
+            "at a sleepover and my friends older brother keeps coming in and touching us, hes just come back in",
+            True,
+        ),
+        ("a guy on a video call with my 11 yr old sister in her room telling her to take her top off", True),
+        ("i took loads of pills", True),
+        ("three lads in balaclavas at the end of our drive, one has just put the car window through", True),
+        ("group of older lads holding a young boy's head under the water at the far end", True),
+        ("someone following me from the bus stop", True),
+        ("he's sat in the car park watching her, says he'll hurt her nan if she doesn't go back out", True),
+        ("been in this trap house 3 days they took my shoes so i cant go nowhere", True),
+        # over, a habit, or not this minute
+        ("theres men outside my house most nights", False),
+        ("someone has been following her on instagram", False),
+        ("last year he took loads of pills", False),
+        ("last month a man on a video call kept telling her to take her top off", False),
+    ],
+)
+def test_danger_now_in_a_frightened_childs_words(message: str, danger_now: bool) -> None:
+    assert analyse(message).danger_now is danger_now
+
+
+def test_a_bank_card_kept_by_a_girlfriend_is_not_danger_now() -> None:
+    assert not analyse("my girlfriend took my bank card so i cant go anywhere").danger_now
