@@ -24,7 +24,7 @@ from typing import Any
 import aiohttp
 import yaml
 
-from bot.evaluate import Assistant
+from bot.evaluate import Assistant, add_assistant_arguments, run_all
 from bot.settings import PROJECT_ROOT, load_settings
 
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s")
@@ -84,22 +84,7 @@ async def hear(assistant: Assistant, item: dict[str, Any]) -> Heard:
 async def hear_all(
     items: Sequence[dict[str, Any]], url: str, token: str, concurrency: int, timeout: float, progress: bool
 ) -> list[Heard]:
-    from tqdm import tqdm
-
-    semaphore = asyncio.Semaphore(concurrency)
-    bar = tqdm(total=len(items), desc="messages", unit="msg", disable=not progress, file=sys.stderr)
-    async with aiohttp.ClientSession() as session:
-        assistant = Assistant(session, url, token, timeout)
-
-        async def one(item: dict[str, Any]) -> Heard:
-            async with semaphore:
-                result = await hear(assistant, item)
-                bar.update(1)
-                return result
-
-        results = await asyncio.gather(*(one(item) for item in items))
-    bar.close()
-    return list(results)
+    return await run_all(items, hear, url, token, concurrency, timeout, progress, unit="msg")
 
 
 def score(results: Sequence[Heard]) -> dict[str, Any]:
@@ -124,18 +109,11 @@ def score(results: Sequence[Heard]) -> dict[str, Any]:
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m bot danger", description=__doc__.splitlines()[0])
     parser.add_argument("file", type=Path, help="YAML list of {text, danger_now}")
-    parser.add_argument("--url", help="Rasa server URL (default: from settings, http://127.0.0.1:$RASA_PORT)")
-    parser.add_argument("--token", help="Rasa HTTP API token (default: RASA_AUTH_TOKEN)")
-    parser.add_argument("--concurrency", type=int, default=4, help="conversations at once (default 4)")
-    parser.add_argument("--timeout", type=float, default=30.0, help="seconds per request (default 30)")
-    parser.add_argument(
-        "--failures",
-        type=Path,
-        default=PROJECT_ROOT / "results" / "danger_failures.yml",
-        help="where to write the misses and false emergencies",
+    add_assistant_arguments(
+        parser,
+        PROJECT_ROOT / "results" / "danger_failures.yml",
+        "where to write the misses and false emergencies",
     )
-    parser.add_argument("--json", action="store_true", help="print the figures as JSON")
-    parser.add_argument("--no-progress", action="store_true")
     return parser
 
 

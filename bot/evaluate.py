@@ -15,16 +15,19 @@ import re
 import sys
 import time
 import uuid
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import aiohttp
 import yaml
 
 from bot.settings import PROJECT_ROOT, load_settings
 from bot.vocabulary import AREAS, CATEGORIES, CONTACTS, ROLES, URGENCIES
+
+T = TypeVar("T")
+R = TypeVar("R")
 
 MAX_TURNS = 8
 NOTHING_MORE = "No, that's everything I know."
@@ -329,45 +332,63 @@ def below_targets(metrics: dict[str, Any]) -> list[str]:
     return misses
 
 
-async def evaluate(
-    cases: Sequence[Case], rasa_url: str, token: str, concurrency: int, timeout: float, progress: bool
-) -> list[Result]:
+async def run_all(
+    items: Sequence[T],
+    one: Callable[[Assistant, T], Awaitable[R]],
+    rasa_url: str,
+    token: str,
+    concurrency: int,
+    timeout: float,
+    progress: bool,
+    unit: str,
+) -> list[R]:
+    """``one(assistant, item)`` for every item, ``concurrency`` at a time, with a progress bar."""
     from tqdm import tqdm
 
     semaphore = asyncio.Semaphore(concurrency)
-    bar = tqdm(total=len(cases), desc="cases", unit="case", disable=not progress, file=sys.stderr)
+    bar = tqdm(total=len(items), desc=f"{unit}s", unit=unit, disable=not progress, file=sys.stderr)
     async with aiohttp.ClientSession() as session:
         assistant = Assistant(session, rasa_url, token, timeout)
 
-        async def one(case: Case) -> Result:
+        async def guarded(item: T) -> R:
             async with semaphore:
-                result = await run_case(assistant, case)
+                result = await one(assistant, item)
                 bar.update(1)
                 return result
 
-        results = await asyncio.gather(*(one(c) for c in cases))
+        results = await asyncio.gather(*(guarded(item) for item in items))
     bar.close()
     return list(results)
+
+
+async def evaluate(
+    cases: Sequence[Case], rasa_url: str, token: str, concurrency: int, timeout: float, progress: bool
+) -> list[Result]:
+    return await run_all(cases, run_case, rasa_url, token, concurrency, timeout, progress, unit="case")
+
+
+def add_assistant_arguments(parser: argparse.ArgumentParser, failures: Path, failures_help: str) -> None:
+    """The options every command that drives the running assistant takes."""
+    parser.add_argument("--url", help="Rasa server URL (default: from settings, http://127.0.0.1:$RASA_PORT)")
+    parser.add_argument("--token", help="Rasa HTTP API token (default: RASA_AUTH_TOKEN)")
+    parser.add_argument("--concurrency", type=int, default=4, help="conversations at once (default 4)")
+    parser.add_argument("--timeout", type=float, default=30.0, help="seconds per request (default 30)")
+    parser.add_argument("--failures", type=Path, default=failures, help=failures_help)
+    parser.add_argument("--json", action="store_true", help="print the metrics as JSON")
+    parser.add_argument("--no-progress", action="store_true")
 
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m bot evaluate", description=__doc__.splitlines()[0])
     parser.add_argument("file", type=Path, help="case file (CONTRACT.md format)")
-    parser.add_argument("--url", help="Rasa server URL (default: from settings, http://127.0.0.1:$RASA_PORT)")
-    parser.add_argument("--token", help="Rasa HTTP API token (default: RASA_AUTH_TOKEN)")
     parser.add_argument("--split", choices=["all", "dev", "holdout"], default="all")
     parser.add_argument("--limit", type=int, help="only the first N cases")
-    parser.add_argument("--concurrency", type=int, default=4, help="conversations at once (default 4)")
-    parser.add_argument("--timeout", type=float, default=30.0, help="seconds per request (default 30)")
-    parser.add_argument(
-        "--failures",
-        type=Path,
-        default=PROJECT_ROOT / "results" / "evaluation_failures.yml",
-        help="where to write the failed cases with transcripts",
-    )
-    parser.add_argument("--json", action="store_true", help="print the metrics as JSON")
     parser.add_argument("--check", action="store_true", help="exit 1 if any target is missed")
-    parser.add_argument("--no-progress", action="store_true")
+    add_assistant_arguments(
+        parser,
+        PROJECT_ROOT / "results" / "evaluation_failures.yml",
+        "where to write the failed cases with transcripts",
+    )
     return parser
 
 

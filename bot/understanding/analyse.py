@@ -472,26 +472,6 @@ def _has_known_word(text: str, knowledge: Knowledge) -> bool:
     )
 
 
-def _model_may_judge_danger(text: str, knowledge: Knowledge, general: bool) -> bool:
-    """Whether the danger model may read this message: three words or more,
-    not an answer ("no, she's home"; a "yes" already answers
-    the danger question; "Swindon, by the retail park"), not a "she's safe
-    now", nor a question that names no particular child ("what do I do if
-    he's threatened with a knife?")."""
-    count = len(words(text))
-    return (
-        count >= DANGER_MIN_WORDS
-        and not (
-            count <= SHORT_ANSWER_WORDS + 2 and (find_area(text, knowledge) or find_role(text, knowledge))
-        )
-        and _answer(text) is None
-        and not _said_not_in_danger(text, knowledge)
-        and not _NOT_NOW.search(text)
-        and not general
-        and not _HYPOTHETICAL.search(text)
-    )
-
-
 def _said_not_in_danger(text: str, knowledge: Knowledge) -> bool:
     return any(p.search(text) for p in knowledge.danger.not_danger)
 
@@ -631,10 +611,17 @@ def analyse(
     danger_now = _danger_now(text, knowledge)
     question = text.endswith("?") or bool(_QUESTION_START.match(text) or _FIRST_SENTENCE_ASKS.match(text))
     general = question and not _PARTICULAR.search(text)
+    # The danger model reads descriptions of three words or more: never an
+    # answer ("no, she's home"; a "yes" already answers the danger question;
+    # "Swindon, by the retail park"), a "she's safe now", nor a question that
+    # names no particular child ("what do I do if he's threatened with a knife?").
     if (
         not danger_now
         and danger_model is not None
-        and _model_may_judge_danger(text, knowledge, general)
+        and len(words(text)) >= DANGER_MIN_WORDS
+        and not answering
+        and not general
+        and not _HYPOTHETICAL.search(text)
         and danger_model.probability(text)
         >= (danger_threshold if len(words(text)) >= MODEL_MIN_WORDS else DANGER_SHORT_THRESHOLD)
     ):
