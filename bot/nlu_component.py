@@ -149,7 +149,7 @@ def decide_intent(intent: str | None, confidence: float, analysis: Analysis) -> 
     # The intent classifier's own "emergency" is never enough: it called "I'm
     # her foster carer, she's been with us since March" an emergency. Danger
     # now comes from the analyser (patterns, then the danger model), which
-    # missed no emergency on the dev split without it (README, "Danger now").
+    # missed no emergency on the dev split without it (README, "How it understands").
     if intent == "emergency":
         if analysis.answer == "no" or analysis.not_in_danger:
             return "deny"

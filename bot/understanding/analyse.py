@@ -48,7 +48,7 @@ MODEL_THRESHOLD = 0.5
 MODEL_EXTRA_THRESHOLD = 0.5
 # How sure the danger model must be before a message it may judge counts as
 # danger now, when no danger-now pattern matched (chosen on the dev split and
-# the danger phrasings written for training, README "Danger now").
+# tests/danger_cases_dev.yml; the table is in README "How it understands").
 DANGER_THRESHOLD = 0.7
 # A frightened child types "please help he's outside": three words are
 # enough, but under six ("just a customer") the model must be surer.
@@ -87,7 +87,7 @@ _QUESTION_START = re.compile(
 # is not small talk, whatever the classifier says ("I walk my dog there every
 # night" is not "good night").
 _SOCIAL = re.compile(
-    r"\b(hi|hiya|hello|hey|hiya|morning|afternoon|evening|bye|goodbye|byee*|cya|see (ya|you)|good ?night|"
+    r"\b(hi|hiya|hello|hey|morning|afternoon|evening|bye|goodbye|byee*|cya|see (ya|you)|good ?night|"
     r"night night|ta ?ra|thanks?|thank (you|u)|thx|ty|cheers|ta|appreciate)\b"
 )
 _NOT_NOW = re.compile(
