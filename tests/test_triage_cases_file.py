@@ -78,8 +78,10 @@ HARD_KINDS = (
     "area",
     "role",
 )
-# The holdout was renewed eight times (see the file header): 100 unseen cases of 1,170.
-HOLDOUT_SHARE = (0.08, 0.35)
+# The holdout was renewed nine times (see the file header). Each is a fresh batch of 100
+# unseen conversations, so its share falls as dev grows: at least 100 cases, at most a third.
+HOLDOUT_MIN_CASES = 100
+HOLDOUT_MAX_SHARE = 0.35
 # Every stratum has enough unseen cases for its holdout score to mean something, and no
 # stratum is mostly holdout (its dev score would then mean little).
 STRATUM_MIN_HOLDOUT = 5
@@ -265,9 +267,10 @@ def test_routing_rule_reading(case: dict[str, Any], contact: str, given: bool) -
     assert (contact in always_given(case)) is given
 
 
-def test_holdout_share(cases: list[dict[str, Any]]) -> None:
-    share = sum(case["split"] == "holdout" for case in cases) / len(cases)
-    assert HOLDOUT_SHARE[0] <= share <= HOLDOUT_SHARE[1], f"holdout share {share:.2f}"
+def test_holdout_size(cases: list[dict[str, Any]]) -> None:
+    held = sum(case["split"] == "holdout" for case in cases)
+    assert held >= HOLDOUT_MIN_CASES, f"only {held} holdout cases"
+    assert held / len(cases) <= HOLDOUT_MAX_SHARE, f"holdout share {held / len(cases):.2f}"
 
 
 @pytest.mark.parametrize(
