@@ -10,6 +10,7 @@ COMMANDS = {
     "run": ("bot.supervisor", "start the action server, Rasa and the web page"),
     "evaluate": ("bot.evaluate", "run triage cases against the running assistant"),
     "danger": ("bot.danger_check", "does the running assistant hear danger now in these messages?"),
+    "agreement": ("bot.agreement", "how far independent labellers of a case file agree"),
     "bench": ("bot.bench", "measure reply latency against the running assistant"),
     "report": ("bot.outcomes.cli", "aggregated outcome counts, small numbers suppressed"),
     "purge": ("bot.outcomes.cli", "delete outcomes older than a given age"),

@@ -13,7 +13,9 @@ disclosure of abuse is never small talk.
 
 from __future__ import annotations
 
+import hashlib
 import logging
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +27,7 @@ from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
+from bot.evaluate import CaseError, load_cases
 from bot.understanding.analyse import (
     DANGER_THRESHOLD,
     MODEL_EXTRA_THRESHOLD,
@@ -33,13 +36,22 @@ from bot.understanding.analyse import (
     analyse,
     prepare,
 )
-from bot.understanding.assess import encode_evidence
-from bot.understanding.category_model import CategoryModel, CategoryModelError, DangerModel
-from bot.understanding.knowledge import default_knowledge
+from bot.understanding.assess import encode_contributions, encode_evidence
+from bot.understanding.category_model import (
+    URGENT,
+    CategoryModel,
+    CategoryModelError,
+    ConversationModel,
+    DangerModel,
+)
+from bot.understanding.knowledge import KNOWLEDGE_DIR, default_knowledge
 
 logger = logging.getLogger(__name__)
 MODEL_FILE = "category_model.joblib"
 DANGER_MODEL_FILE = "danger_model.joblib"
+CONVERSATION_MODEL_FILE = "conversation_model.joblib"
+# Labelled conversations for the conversation model (relative to where `rasa train` runs).
+CONVERSATIONS = "data/conversations.yml"
 
 EXTRACTOR = "HothAnnotator"
 # Intents that say nothing about a concern: when the analyser finds signs in
@@ -94,6 +106,11 @@ def entities_for(analysis: Analysis) -> list[dict[str, Any]]:
     # answers "where?" at 13 words; the question asked again for ever.
     if _unplaced_answer(analysis, analysis.area, max_words=AREA_ANSWER_MAX_WORDS):
         found.append(("area_guess", "elsewhere"))
+    return _entities(found)
+
+
+def _entities(found: Iterable[tuple[str, str]]) -> list[dict[str, Any]]:
+    """Rasa entities for (name, id) pairs; no text offsets."""
     return [
         {
             "entity": name,
@@ -218,6 +235,19 @@ def labelled_examples(training_data: TrainingData, key: str) -> tuple[list[str],
     return texts, labels
 
 
+def labelled_conversations(path: Path) -> tuple[list[list[str]], list[list[str]]]:
+    """Each conversation's messages (prepared, in the order the driver sends them) and its
+    categories, with `URGENT` when it was labelled urgent or an emergency."""
+    knowledge = default_knowledge()
+    conversations, labels = [], []
+    for case in load_cases(path):
+        said = [case.opening, case.role_answer, case.area_answer, case.danger_answer, *case.more]
+        conversations.append([prepare(text, knowledge) for text in said])
+        urgent = [URGENT] if case.expect.get("urgency") in {"urgent", "emergency"} else []
+        labels.append(list(case.expect.get("categories") or []) + urgent)
+    return conversations, labels
+
+
 def danger_examples(training_data: TrainingData) -> tuple[list[str], list[bool]]:
     """Every example's text, and whether its intent is `emergency`."""
     texts, in_danger = [], []
@@ -243,6 +273,7 @@ class HothAnnotator(GraphComponent):
             "category_threshold": MODEL_THRESHOLD,
             "category_extra_threshold": MODEL_EXTRA_THRESHOLD,
             "danger_threshold": DANGER_THRESHOLD,
+            "conversations": CONVERSATIONS,
         }
 
     def __init__(
@@ -252,6 +283,7 @@ class HothAnnotator(GraphComponent):
         resource: Resource,
         category_model: CategoryModel | None = None,
         danger_model: DangerModel | None = None,
+        conversation_model: ConversationModel | None = None,
     ) -> None:
         # Load and validate the knowledge files once, at model load: a broken
         # file stops the server instead of failing a conversation.
@@ -263,6 +295,23 @@ class HothAnnotator(GraphComponent):
         self._category_model = category_model
         self._danger_model = danger_model
         self._danger_threshold = float(config.get("danger_threshold", DANGER_THRESHOLD))
+        self._conversation_model = conversation_model
+        self._conversations = config.get("conversations") or CONVERSATIONS
+
+    @classmethod
+    def fingerprint_addon(cls, config: dict[str, Any]) -> str | None:
+        """Rasa reuses a trained component while its config and training data are
+        unchanged; the labelled conversations, the knowledge files (which
+        prepare every text) and the code that trains the models are read from
+        outside those, so they count too."""
+        digest = hashlib.sha256()
+        files = [Path(config.get("conversations") or CONVERSATIONS)]
+        files += sorted(Path(config.get("knowledge_dir") or KNOWLEDGE_DIR).glob("*.yml"))
+        files += [Path(__file__), *sorted((Path(__file__).parent / "understanding").glob("*.py"))]
+        for path in files:
+            digest.update(str(path).encode())
+            digest.update(path.read_bytes() if path.is_file() else b"absent")
+        return digest.hexdigest()
 
     @classmethod
     def create(
@@ -285,8 +334,18 @@ class HothAnnotator(GraphComponent):
             self._danger_model = DangerModel.train(texts, in_danger)
         except CategoryModelError as error:
             logger.warning("danger model not trained (%s); the danger-now patterns work alone", error)
+        try:
+            self._conversation_model = ConversationModel.train(
+                *labelled_conversations(Path(self._conversations))
+            )
+        except (CategoryModelError, CaseError) as error:
+            logger.warning("conversation model not trained (%s); the rest works without it", error)
         with self._storage.write_to(self._resource) as directory:
-            for model, name in ((self._category_model, MODEL_FILE), (self._danger_model, DANGER_MODEL_FILE)):
+            for model, name in (
+                (self._category_model, MODEL_FILE),
+                (self._danger_model, DANGER_MODEL_FILE),
+                (self._conversation_model, CONVERSATION_MODEL_FILE),
+            ):
                 if model is not None:
                     joblib.dump(model, Path(directory) / name)
         return self._resource
@@ -303,7 +362,7 @@ class HothAnnotator(GraphComponent):
         models: dict[str, Any] = {}
         try:
             with model_storage.read_from(resource) as directory:
-                for name in (MODEL_FILE, DANGER_MODEL_FILE):
+                for name in (MODEL_FILE, DANGER_MODEL_FILE, CONVERSATION_MODEL_FILE):
                     path = Path(directory) / name
                     if path.exists():
                         models[name] = joblib.load(path)
@@ -313,7 +372,16 @@ class HothAnnotator(GraphComponent):
             logger.warning("no category model in this Rasa model; the rules work alone")
         if DANGER_MODEL_FILE not in models:
             logger.warning("no danger model in this Rasa model; the danger-now patterns work alone")
-        return cls(config, model_storage, resource, models.get(MODEL_FILE), models.get(DANGER_MODEL_FILE))
+        if CONVERSATION_MODEL_FILE not in models:
+            logger.warning("no conversation model in this Rasa model; the rest works without it")
+        return cls(
+            config,
+            model_storage,
+            resource,
+            models.get(MODEL_FILE),
+            models.get(DANGER_MODEL_FILE),
+            models.get(CONVERSATION_MODEL_FILE),
+        )
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:
         return training_data
@@ -333,7 +401,16 @@ class HothAnnotator(GraphComponent):
                 self._danger_threshold,
             )
             entities = [e for e in message.get("entities", []) if e.get("extractor") != EXTRACTOR]
-            message.set("entities", entities + entities_for(analysis), add_to_output=True)
+            found = entities_for(analysis)
+            if self._conversation_model is not None:
+                found += _entities(
+                    ("hoth_evidence", value)
+                    for value in encode_contributions(
+                        self._conversation_model.contributions(prepare(text, self._knowledge)),
+                        self._conversation_model.intercepts,
+                    )
+                )
+            message.set("entities", entities + found, add_to_output=True)
             intent = message.get("intent") or {}
             override = decide_intent(intent.get("name"), float(intent.get("confidence") or 0.0), analysis)
             if override and override != intent.get("name"):

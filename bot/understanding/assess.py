@@ -10,11 +10,66 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from bot.understanding.analyse import Analysis, combine
+from bot.understanding.category_model import URGENT
 from bot.understanding.knowledge import Knowledge
 from bot.vocabulary import CATEGORIES
 
 UNDER_13_SEXUAL = "under_13_sexual"
 EVIDENCE = "hoth_evidence"
+# The conversation model names a category when the whole conversation's score
+# (log-odds) reaches this, and makes a concern urgent at URGENT_THRESHOLD. Both
+# were chosen with the model trained without ids 1141-1240 and scored on them
+# (README "The conversation model").
+CONVERSATION_THRESHOLD = 0.5
+URGENT_THRESHOLD = 1.5
+LEANS = (*CATEGORIES, URGENT)
+# Contributions smaller than this (in log-odds) are not kept.
+_LEAST = 0.005
+
+
+def _number(value: float) -> str:
+    """A log-odds value as an id part: hundredths, ``p`` or ``m`` for the sign ("m045" is -0.45)."""
+    hundredths = round(value * 100)
+    return f"{'p' if hundredths >= 0 else 'm'}{abs(hundredths)}"
+
+
+def _value(part: str) -> float | None:
+    if len(part) < 2 or part[0] not in "pm" or not part[1:].isdigit():
+        return None
+    return (1 if part[0] == "p" else -1) * int(part[1:]) / 100
+
+
+def encode_contributions(contributions: dict[str, float], intercepts: dict[str, float]) -> list[str]:
+    """One message's share of the conversation model's score, as ids:
+    ``lean:<category>:<value>`` and the model's starting point
+    ``lean:<category>:base:<value>`` (the same in every message, so a
+    conversation whose first message was a button still has it)."""
+    out = [f"lean:{c}:base:{_number(v)}" for c, v in intercepts.items() if c in LEANS]
+    out += [f"lean:{c}:{_number(v)}" for c, v in contributions.items() if c in LEANS and abs(v) >= _LEAST]
+    return out
+
+
+def leaning(values: Iterable[str]) -> dict[str, float]:
+    """The conversation model's score (log-odds) for each category and `URGENT`,
+    from a whole conversation's evidence."""
+    base: dict[str, float] = {}
+    total: dict[str, float] = {}
+    for value in values:
+        kind, _, rest = value.partition(":")
+        if kind != "lean":
+            continue
+        category, _, part = rest.partition(":")
+        if category not in LEANS:
+            continue
+        if part.startswith("base:"):
+            number = _value(part[5:])
+            if number is not None:
+                base[category] = number
+        else:
+            number = _value(part)
+            if number is not None:
+                total[category] = total.get(category, 0.0) + number
+    return {c: b + total.get(c, 0.0) for c, b in base.items()}
 
 
 def encode_evidence(analysis: Analysis) -> list[str]:
@@ -126,6 +181,7 @@ def assess(turns: Iterable[Turn], in_danger: str | None = None) -> Assessment:
     model: list[tuple[str, bool]] = []
     guesses: list[str] = []
     look: list[str] = []
+    lean: list[str] = []
     signs: list[str] = []
     flags: set[str] = set()
     emergency = in_danger == "yes"
@@ -138,6 +194,7 @@ def assess(turns: Iterable[Turn], in_danger: str | None = None) -> Assessment:
         else:
             turn_firm, turn_soft, turn_model, turn_guesses, turn_look = _decode(turn.evidence)
             firm += turn_firm
+            lean += [value for value in turn.evidence if value.startswith("lean:")]
             soft += turn_soft
             model += turn_model
             guesses += turn_guesses
@@ -165,12 +222,19 @@ def assess(turns: Iterable[Turn], in_danger: str | None = None) -> Assessment:
     if "explained" in flags:
         look, model, guesses = [], [], []
     categories = combine([*firm, *look], soft, model, guesses)
+    # What practitioners would conclude from the whole conversation, learnt from
+    # labelled conversations: adds what the signs alone miss (a second phone
+    # now and "found in Reading" later: criminal exploitation and missing).
+    leans = leaning(lean)
+    categories |= {c for c in CATEGORIES if leans.get(c, float("-inf")) >= CONVERSATION_THRESHOLD}
     if emergency:
         urgency = "emergency"
     elif urgent:
         urgency = "urgent"
     elif concern or any(f.startswith("vulnerability:") for f in flags):
-        urgency = "concern"
+        # What a practitioner would act on today though no urgent sign names
+        # it (a bruise like fingermarks on a girl with a controlling boyfriend).
+        urgency = "urgent" if leans.get(URGENT, float("-inf")) >= URGENT_THRESHOLD else "concern"
     else:
         urgency = "information"
     return Assessment(

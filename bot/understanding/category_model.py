@@ -21,6 +21,8 @@ from bot.vocabulary import CATEGORIES
 
 NONE = "none"
 LABELS = (*CATEGORIES, NONE)
+# The conversation model also learns whether practitioners would act today.
+URGENT = "urgent"
 
 
 def _ngram_classifier(C: float, seed: int, balanced: bool = False):
@@ -91,3 +93,60 @@ class DangerModel:
         """Probability that a prepared text says a child is in danger now."""
         classes = list(self.pipeline.classes_)
         return float(self.pipeline.predict_proba([text])[0][classes.index(True)])
+
+
+@dataclass
+class ConversationModel:
+    """What a whole conversation points to, learnt from labelled conversations.
+
+    Practitioners judge a conversation as a whole: a second phone in the
+    opening and "found in Reading" two messages later make criminal
+    exploitation and going missing together. One logistic regression per
+    category over word and character n-grams, with raw (unnormalised)
+    TF-IDF features: a conversation's features are then the sum of its
+    messages', so its score is the intercept plus the sum of each message's
+    `contributions`. That lets each message be read once, as it arrives, and
+    only numbers (never words) be kept for the rest of the conversation.
+    Besides the categories it learns `URGENT`: whether the conversation was
+    labelled urgent or an emergency.
+    """
+
+    pipeline: object
+    weights: dict[str, object]
+    intercepts: dict[str, float]
+
+    @classmethod
+    def train(
+        cls, conversations: Sequence[Sequence[str]], labels: Sequence[Sequence[str]], C: float = 0.1
+    ) -> ConversationModel:
+        """``conversations``: each a list of prepared messages; ``labels``: each its categories,
+        and `URGENT` when it was urgent or an emergency."""
+        if len(conversations) != len(labels) or not conversations:
+            raise CategoryModelError("the conversation model needs labelled conversations")
+        unknown = sorted({c for row in labels for c in row} - {*CATEGORIES, URGENT})
+        if unknown:
+            raise CategoryModelError(f"unknown category labels {unknown}; use {(*CATEGORIES, URGENT)}")
+        features = FeatureUnion(
+            [
+                ("words", TfidfVectorizer(ngram_range=(1, 2), norm=None)),
+                ("chars", TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5), min_df=2, norm=None)),
+            ]
+        )
+        matrix = features.fit_transform(["\n".join(messages) for messages in conversations])
+        weights, intercepts = {}, {}
+        for category in (*CATEGORIES, URGENT):
+            target = [category in row for row in labels]
+            if len(set(target)) < 2:
+                continue
+            classifier = LogisticRegression(C=C, max_iter=5000, class_weight="balanced")
+            classifier.fit(matrix, target)
+            weights[category] = classifier.coef_[0]
+            intercepts[category] = float(classifier.intercept_[0])
+        if not weights:
+            raise CategoryModelError("no category has both labelled and unlabelled conversations")
+        return cls(pipeline=features, weights=weights, intercepts=intercepts)
+
+    def contributions(self, text: str) -> dict[str, float]:
+        """How far one prepared message moves each category's score (log-odds)."""
+        row = self.pipeline.transform([text])
+        return {category: float((row @ w)[0]) for category, w in self.weights.items()}
