@@ -46,8 +46,10 @@ SHOWN = (
 )
 
 
-def load_labels(path: Path, known: set[str]) -> dict[str, dict[str, Any]]:
-    """One labeller's file: id -> labels. Errors name the entry and the field."""
+def load_labels(path: Path, known: set[str]) -> tuple[dict[str, dict[str, Any]], list[str]]:
+    """One labeller's file: id -> labels for the ``known`` cases, and the ids of
+    entries for other cases (a labeller may have read cases of several files).
+    Errors name the entry and the field."""
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError) as error:
@@ -55,15 +57,14 @@ def load_labels(path: Path, known: set[str]) -> dict[str, dict[str, Any]]:
     if not isinstance(data, list) or not data:
         raise CaseError(f"{path}: expected a non-empty list of labels")
     labels: dict[str, dict[str, Any]] = {}
+    elsewhere: list[str] = []
     for index, raw in enumerate(data):
         where = f"{path.name}: entry {index + 1}"
         if not isinstance(raw, dict) or "id" not in raw:
             raise CaseError(f"{where}: expected a mapping with an id")
         case_id = str(raw["id"])
         where = f"{path.name}: {case_id}"
-        if case_id not in known:
-            raise CaseError(f"{where}: no case with this id")
-        if case_id in labels:
+        if case_id in labels or case_id in elsewhere:
             raise CaseError(f"{where}: labelled twice")
         missing = [f for f in FIELDS if f not in raw]
         if missing:
@@ -72,8 +73,11 @@ def load_labels(path: Path, known: set[str]) -> dict[str, dict[str, Any]]:
             raise CaseError(f"{where}: categories must be a list")
         entry = {f: raw[f] for f in FIELDS}
         _check_expect(entry, where)
-        labels[case_id] = entry
-    return labels
+        if case_id in known:
+            labels[case_id] = entry
+        else:
+            elsewhere.append(case_id)
+    return labels, elsewhere
 
 
 def compare(cases: list[Case], reference: dict[str, dict], other: dict[str, dict]) -> dict[str, Any]:
@@ -113,7 +117,15 @@ def main(argv: list[str], command: str = "agreement") -> int:
         known = {c.id for c in cases}
         readers = {args.cases.name: {c.id: {f: c.expect.get(f) for f in FIELDS} for c in cases}}
         for path in args.labels:
-            readers[path.name] = load_labels(path, known)
+            readers[path.name], elsewhere = load_labels(path, known)
+            if elsewhere:
+                print(
+                    f"note: {path.name}: {len(elsewhere)} labels for cases not in {args.cases.name} "
+                    f"(first {elsewhere[0]}) left out",
+                    file=sys.stderr,
+                )
+            if not readers[path.name]:
+                raise CaseError(f"{path}: labels no case of {args.cases}")
     except CaseError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
