@@ -10,6 +10,7 @@ from bot.tracker_store import is_id
 from bot.understanding.assess import (
     CONVERSATION_THRESHOLD,
     URGENT_THRESHOLD,
+    VETO_THRESHOLD,
     Turn,
     assess,
     encode_contributions,
@@ -74,7 +75,9 @@ def test_shares_travel_as_ids_the_redacting_store_keeps() -> None:
     assert all(is_id(v) for v in values)
     assert "lean:missing:p123" in values and "lean:urgent:m50" in values
     assert not any(v.startswith("lean:trafficking") for v in values)  # too small to keep
-    assert leaning(values) == pytest.approx({"missing": -2.0 + 1.23, URGENT: 1.0 - 0.5})
+    scores, pushes = leaning(values)
+    assert scores == pytest.approx({"missing": -2.0 + 1.23, URGENT: 1.0 - 0.5})
+    assert pushes == pytest.approx({"missing": 1.23, URGENT: -0.5})
 
 
 def _lean_turn(scores: dict[str, float], base: dict[str, float], signs: tuple[str, ...] = ()) -> Turn:
@@ -88,6 +91,33 @@ def test_the_whole_conversation_names_a_category_no_single_message_does() -> Non
     assert "missing" not in assess([first]).categories  # -1.0
     assert "missing" in assess([first, second]).categories  # 1.0
     assert -3.0 + 4.0 >= CONVERSATION_THRESHOLD > -3.0 + 2.0
+
+
+def test_an_everyday_explanation_answers_what_the_model_read_into_the_signs() -> None:
+    base = {"criminal_exploitation": 0.0}
+    worry = _lean_turn({"criminal_exploitation": 2.0}, base, signs=("unexplained_money",))
+    explained = Turn(intent="inform", flags=("explained",), evidence=())
+    assert "criminal_exploitation" in assess([worry]).categories
+    assert "criminal_exploitation" not in assess([worry, explained]).categories
+
+
+def test_words_that_push_clearly_away_overrule_a_sign_but_few_words_do_not() -> None:
+    base = {"sexual_exploitation": -5.0}
+    firm = ("firm:sexual_exploitation",)
+    short = Turn(
+        intent="describe_concern",
+        signs=("sexual_images",),
+        evidence=firm + tuple(encode_contributions({"sexual_exploitation": -0.3}, base)),
+    )
+    assert "sexual_exploitation" in assess([short]).categories  # the intercept alone never overrules
+    away = Turn(
+        intent="describe_concern",
+        signs=("sexual_images",),
+        evidence=firm + tuple(encode_contributions({"sexual_exploitation": VETO_THRESHOLD - 0.5}, base)),
+    )
+    result = assess([away])
+    assert "sexual_exploitation" not in result.categories
+    assert result.signs == ("sexual_images",)
 
 
 def test_the_model_makes_a_concern_urgent_but_never_a_question() -> None:

@@ -302,6 +302,16 @@ def test_sexual_activity_with_an_under_13_is_always_urgent() -> None:
         # A child at work is still a young person.
         ("i am 16. now i work in car wash all day no money", "young_person"),
         ("I'm a teacher, I'm 15 minutes from school", "practitioner"),
+        ("I coach an under-15s football team. One of my lads has missed training", "practitioner"),
+        ("Community pharmacist. A girl who says she's 14 keeps coming in", "practitioner"),
+        ("Pharmacist", "practitioner"),
+        ("Evening. I'm a security officer at a shopping centre", "community_member"),
+        ("Police officer on the neighbourhood team", "practitioner"),
+        ("Mum here, my son is 14", "parent_carer"),
+        ("worried dad, my daughter is 15", "parent_carer"),
+        # someone else's parent, mentioned by a teacher answering "anything else?"
+        ("Dad isn't around, there's a younger sibling aged 2", None),
+        ("Mum's boyfriend hits him", None),
         # Adults are told things too: this is not a young person's cue.
         ("she told me about it last week", None),
     ],

@@ -22,6 +22,9 @@ EVIDENCE = "hoth_evidence"
 # (README "The conversation model").
 CONVERSATION_THRESHOLD = 0.5
 URGENT_THRESHOLD = 1.5
+# ... and overrules a category the signs named when the conversation's own
+# words (its messages' shares, without the intercept) push it this far down.
+VETO_THRESHOLD = -1.0
 LEANS = (*CATEGORIES, URGENT)
 # Contributions smaller than this (in log-odds) are not kept.
 _LEAST = 0.005
@@ -49,9 +52,10 @@ def encode_contributions(contributions: dict[str, float], intercepts: dict[str, 
     return out
 
 
-def leaning(values: Iterable[str]) -> dict[str, float]:
-    """The conversation model's score (log-odds) for each category and `URGENT`,
-    from a whole conversation's evidence."""
+def leaning(values: Iterable[str]) -> tuple[dict[str, float], dict[str, float]]:
+    """The conversation model's score (log-odds) for each category and `URGENT`
+    from a whole conversation's evidence, and how far the conversation's words
+    alone moved it (the score without the intercept)."""
     base: dict[str, float] = {}
     total: dict[str, float] = {}
     for value in values:
@@ -69,7 +73,7 @@ def leaning(values: Iterable[str]) -> dict[str, float]:
             number = _value(part)
             if number is not None:
                 total[category] = total.get(category, 0.0) + number
-    return {c: b + total.get(c, 0.0) for c, b in base.items()}
+    return {c: b + total.get(c, 0.0) for c, b in base.items()}, {c: total.get(c, 0.0) for c in base}
 
 
 def encode_evidence(analysis: Analysis) -> list[str]:
@@ -225,8 +229,17 @@ def assess(turns: Iterable[Turn], in_danger: str | None = None) -> Assessment:
     # What practitioners would conclude from the whole conversation, learnt from
     # labelled conversations: adds what the signs alone miss (a second phone
     # now and "found in Reading" later: criminal exploitation and missing).
-    leans = leaning(lean)
-    categories |= {c for c in CATEGORIES if leans.get(c, float("-inf")) >= CONVERSATION_THRESHOLD}
+    leans, pushes = leaning(lean)
+    # An everyday explanation ("I've seen his payslips") answers the worry the
+    # model read into the money and the new things, as it does the rules' guesses.
+    if "explained" not in flags:
+        categories |= {c for c in CATEGORIES if leans.get(c, float("-inf")) >= CONVERSATION_THRESHOLD}
+    # And where the conversation's words push clearly away from a harm the
+    # signs named (nudes an ex passed round are not exploitation by an adult;
+    # a boy carrying a knife after a fight is not being exploited), it is not
+    # named. A short message moves the score little either way, so a sign
+    # said in a few words stands. Urgency stands whatever is overruled.
+    categories = {c for c in categories if pushes.get(c, 0.0) > VETO_THRESHOLD}
     if emergency:
         urgency = "emergency"
     elif urgent:
