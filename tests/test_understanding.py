@@ -1363,3 +1363,29 @@ def test_danger_now_in_a_frightened_childs_words(message: str, danger_now: bool)
 
 def test_a_bank_card_kept_by_a_girlfriend_is_not_danger_now() -> None:
     assert not analyse("my girlfriend took my bank card so i cant go anywhere").danger_now
+
+
+@pytest.mark.parametrize(
+    ("message", "danger_now"),
+    [
+        # Both were answers to "is anyone in danger right now?" on the holdout 1641-1740.
+        (
+            "honestly i dont want to be here anymore if that gets out. ive been thinking about it all day",
+            True,
+        ),
+        (
+            "They're upstairs in the room now, and another man has just come in asking for the room number",
+            True,
+        ),
+        ("i dont want to be alive if everyone sees them", True),
+        ("my family would be better off without me", True),
+        ("i cant go on anymore", True),
+        # not wanting to be somewhere is not wanting to die
+        ("i dont want to be here, the care home is miles from my mates", False),
+        ("she doesn't want to be in that school anymore", False),
+        ("another man came to the hotel last month asking for her room", False),
+        ("He's at college, I've taken the machete and hidden it", False),
+    ],
+)
+def test_danger_now_found_on_the_tenth_holdout(message: str, danger_now: bool) -> None:
+    assert analyse(message).danger_now is danger_now
