@@ -17,13 +17,13 @@ from bot.vocabulary import CATEGORIES
 UNDER_13_SEXUAL = "under_13_sexual"
 EVIDENCE = "hoth_evidence"
 # The conversation model names a category when the whole conversation's score
-# (log-odds) reaches this, and makes a concern urgent at URGENT_THRESHOLD. Both
-# were chosen with the model trained without ids 1141-1240 and scored on them
-# (README "The conversation model").
+# (log-odds) reaches this, and makes a concern urgent at URGENT_THRESHOLD; it
+# overrules a category the signs named when the conversation's own words (its
+# messages' shares, without the intercept) push it VETO_THRESHOLD down. Chosen
+# on ids 1141-1240 with the model trained without them, and the last checked
+# on ids 1241-1340 (README "How it understands", the conversation model).
 CONVERSATION_THRESHOLD = 0.5
 URGENT_THRESHOLD = 1.5
-# ... and overrules a category the signs named when the conversation's own
-# words (its messages' shares, without the intercept) push it this far down.
 VETO_THRESHOLD = -1.0
 LEANS = (*CATEGORIES, URGENT)
 # Contributions smaller than this (in log-odds) are not kept.
@@ -31,7 +31,7 @@ _LEAST = 0.005
 
 
 def _number(value: float) -> str:
-    """A log-odds value as an id part: hundredths, ``p`` or ``m`` for the sign ("m045" is -0.45)."""
+    """A log-odds value as an id part: hundredths, ``p`` or ``m`` for the sign ("m45" is -0.45)."""
     hundredths = round(value * 100)
     return f"{'p' if hundredths >= 0 else 'm'}{abs(hundredths)}"
 
