@@ -30,7 +30,7 @@ from typing import Any
 
 import yaml
 
-from bot.evaluate import Case, CaseError, Result, _check_expect, load_cases, score
+from bot.evaluate import Case, CaseError, Result, _check_expect, load_cases, read_list, score
 from bot.vocabulary import CATEGORIES
 
 FIELDS = ("role", "area", "categories", "urgency")
@@ -50,12 +50,7 @@ def load_labels(path: Path, known: set[str]) -> tuple[dict[str, dict[str, Any]],
     """One labeller's file: id -> labels for the ``known`` cases, and the ids of
     entries for other cases (a labeller may have read cases of several files).
     Errors name the entry and the field."""
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as error:
-        raise CaseError(f"{path}: cannot read: {error}") from None
-    if not isinstance(data, list) or not data:
-        raise CaseError(f"{path}: expected a non-empty list of labels")
+    data = read_list(path, "labels")
     labels: dict[str, dict[str, Any]] = {}
     elsewhere: list[str] = []
     for index, raw in enumerate(data):

@@ -24,7 +24,7 @@ from typing import Any
 import aiohttp
 import yaml
 
-from bot.evaluate import Assistant, add_assistant_arguments, run_all
+from bot.evaluate import Assistant, add_assistant_arguments, read_list, run_all
 from bot.settings import PROJECT_ROOT, load_settings
 
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s")
@@ -50,12 +50,7 @@ class Heard:
 
 
 def load_items(path: Path) -> list[dict[str, Any]]:
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as error:
-        raise DangerFileError(f"cannot read {path}: {error}") from None
-    if not isinstance(data, list) or not data:
-        raise DangerFileError(f"{path}: expected a non-empty YAML list of {{text, danger_now}} items")
+    data = read_list(path, "{text, danger_now} items", DangerFileError)
     for number, item in enumerate(data, 1):
         if (
             not isinstance(item, dict)

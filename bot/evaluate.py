@@ -79,14 +79,20 @@ class Result:
     error: str | None = None
 
 
-def load_cases(path: Path) -> list[Case]:
-    """Read and check a case file; errors name the case and the field."""
+def read_list(path: Path, what: str, error: type[ValueError] = CaseError) -> list[Any]:
+    """The non-empty YAML list a file of ``what`` (cases, labels, messages) holds, or ``error``."""
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as error:
-        raise CaseError(f"{path}: cannot read: {error}") from None
+    except (OSError, yaml.YAMLError) as problem:
+        raise error(f"{path}: cannot read: {problem}") from None
     if not isinstance(data, list) or not data:
-        raise CaseError(f"{path}: expected a non-empty list of cases")
+        raise error(f"{path}: expected a non-empty YAML list of {what}")
+    return data
+
+
+def load_cases(path: Path) -> list[Case]:
+    """Read and check a case file; errors name the case and the field."""
+    data = read_list(path, "cases")
     cases, seen = [], set()
     for index, raw in enumerate(data):
         where = f"{path.name}: case {index + 1}"
