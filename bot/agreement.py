@@ -30,20 +30,12 @@ from typing import Any
 
 import yaml
 
-from bot.evaluate import Case, CaseError, Result, _check_expect, load_cases, read_list, score
+from bot.evaluate import HEADLINE, Case, CaseError, Result, _check_expect, load_cases, read_list, score
 from bot.vocabulary import CATEGORIES
 
 FIELDS = ("role", "area", "categories", "urgency")
-SHOWN = (
-    "role_accuracy",
-    "area_accuracy",
-    "urgency_accuracy",
-    "category_micro_f1",
-    "category_macro_f1",
-    "category_min_f1",
-    "emergency_recall",
-    "false_emergency_rate",
-)
+# Labels have no contacts, replies or turns.
+SHOWN = tuple(k for k in HEADLINE if k not in {"contacts_include_rate", "first_reply_999_rate", "mean_turns"})
 
 
 def load_labels(path: Path, known: set[str]) -> tuple[dict[str, dict[str, Any]], list[str]]:

@@ -297,21 +297,25 @@ def failures(results: Sequence[Result]) -> list[dict[str, Any]]:
     return out
 
 
+# The headline figures `score` gives, in the order they are printed.
+HEADLINE = (
+    "role_accuracy",
+    "area_accuracy",
+    "urgency_accuracy",
+    "category_micro_f1",
+    "category_macro_f1",
+    "category_min_f1",
+    "contacts_include_rate",
+    "emergency_recall",
+    "false_emergency_rate",
+    "first_reply_999_rate",
+    "mean_turns",
+)
+
+
 def _table(metrics: dict[str, Any], title: str) -> str:
     lines = [f"{title}: {metrics['cases']} cases ({metrics.get('errors', 0)} errors)"]
-    for key in (
-        "role_accuracy",
-        "area_accuracy",
-        "urgency_accuracy",
-        "category_micro_f1",
-        "category_macro_f1",
-        "category_min_f1",
-        "contacts_include_rate",
-        "emergency_recall",
-        "false_emergency_rate",
-        "first_reply_999_rate",
-        "mean_turns",
-    ):
+    for key in HEADLINE:
         target = TARGETS.get(key)
         mark = ""
         if target is not None:
